@@ -81,6 +81,14 @@ lt_json_parse_frame (const char *data,
       return NULL;
     }
 
+  /* json-glib accepts blank input as a document without a root. */
+  if (json_parser_get_root (parser) == NULL)
+    {
+      g_set_error_literal (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_PARSE_ERROR,
+                           "Frame holds no JSON value");
+      return NULL;
+    }
+
   return json_parser_steal_root (parser);
 }
 

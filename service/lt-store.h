@@ -113,9 +113,11 @@ struct _LtStoreInterface
   gboolean (*add_message) (LtStore *self, const char *from, const char *to, const char *text,
                            gint64 ts, const char *client_id, gint64 *id, gint64 *ts_out,
                            gboolean *duplicate, GError **error);
-  /* Private messages to @username with an id above its cursor, oldest
-   * first, at most @limit (0: no limit). */
-  GPtrArray *(*list_pending) (LtStore *self, const char *username, guint limit, GError **error);
+  /* Private messages to @username with an id above its cursor and
+   * above @after_id (to page through them), oldest first, at most
+   * @limit (0: no limit). */
+  GPtrArray *(*list_pending) (LtStore *self, const char *username, gint64 after_id, guint limit,
+                              GError **error);
   gboolean (*count_pending) (LtStore *self, const char *username, guint *count, GError **error);
   /* Moves the cursor forward to @up_to (never backwards, never past the
    * newest message id). */
@@ -172,8 +174,8 @@ gboolean lt_store_consume_reset_token (LtStore *self, const char *username,
 gboolean lt_store_add_message (LtStore *self, const char *from, const char *to, const char *text,
                                gint64 ts, const char *client_id, gint64 *id, gint64 *ts_out,
                                gboolean *duplicate, GError **error);
-GPtrArray *lt_store_list_pending (LtStore *self, const char *username, guint limit,
-                                  GError **error);
+GPtrArray *lt_store_list_pending (LtStore *self, const char *username, gint64 after_id,
+                                  guint limit, GError **error);
 gboolean lt_store_count_pending (LtStore *self, const char *username, guint *count,
                                  GError **error);
 gboolean lt_store_ack (LtStore *self, const char *username, gint64 up_to, GError **error);
