@@ -39,7 +39,21 @@ notify_room (LtServer   *server,
   lt_server_send_to_room (server, room, frame);
 }
 
-/* Reads "room" (and "topic"), then runs @job with the change as state. */
+static gpointer
+create_room_job (LtStore *store,
+                 gpointer data,
+                 GError **error)
+{
+  RoomChange *change = data;
+
+  change->changed = lt_store_create_room (store, change->room, change->topic, change->username,
+                                          error);
+  return NULL;
+}
+
+/* Reads "room" (and "topic"), then runs @job with the change as state.
+ * Only a room to be created must have a well-formed name: any other
+ * name is simply not a room (no_such_room). */
 static void
 run_room_change (LtServerRequest *request,
                  LtStoreJobFunc   job,
@@ -56,7 +70,7 @@ run_room_change (LtServerRequest *request,
       return;
     }
 
-  if (!lt_protocol_is_valid_room (room))
+  if (job == create_room_job && !lt_protocol_is_valid_room (room))
     {
       lt_server_request_return_new_error (request, LT_PROTOCOL_ERROR_INVALID_PARAMS,
                                           "\"room\" must be # and 1 to 32 of a-z, 0-9, _ . -");
@@ -100,18 +114,6 @@ on_joined (LtServerRequest *request,
     }
 
   lt_server_request_return (request, NULL);
-}
-
-static gpointer
-create_room_job (LtStore *store,
-                 gpointer data,
-                 GError **error)
-{
-  RoomChange *change = data;
-
-  change->changed = lt_store_create_room (store, change->room, change->topic, change->username,
-                                          error);
-  return NULL;
 }
 
 void
