@@ -580,6 +580,24 @@ lt_sqlite_store_savepoint (LtStore *store,
   return execute (LT_SQLITE_STORE (store), STMT_SAVEPOINT, error, "");
 }
 
+/* A job's savepoint within a batch.  When the batch's transaction is
+ * gone (after an I/O error), a SAVEPOINT would start a transaction of
+ * its own that the job's RELEASE commits alone: refuse instead, so the
+ * whole batch fails together. */
+static gboolean
+lt_sqlite_store_job_savepoint (LtStore *store,
+                               GError **error)
+{
+  if (!in_transaction (LT_SQLITE_STORE (store)))
+    {
+      g_set_error_literal (error, LT_STORE_ERROR, LT_STORE_ERROR_FAILED,
+                           "The transaction was rolled back after an error");
+      return FALSE;
+    }
+
+  return lt_sqlite_store_savepoint (store, error);
+}
+
 static gboolean
 lt_sqlite_store_release_savepoint (LtStore *store,
                                    GError **error)
@@ -1244,7 +1262,7 @@ lt_sqlite_store_iface_init (LtStoreInterface *iface)
   iface->begin = lt_sqlite_store_begin;
   iface->commit = lt_sqlite_store_commit;
   iface->rollback = lt_sqlite_store_rollback;
-  iface->savepoint = lt_sqlite_store_savepoint;
+  iface->savepoint = lt_sqlite_store_job_savepoint;
   iface->release_savepoint = lt_sqlite_store_release_savepoint;
   iface->rollback_to_savepoint = lt_sqlite_store_rollback_to_savepoint;
   iface->create_user = lt_sqlite_store_create_user;

@@ -78,7 +78,9 @@ struct _LtStoreInterface
 {
   GTypeInterface parent_iface;
 
-  /* Transactions: one per batch, a savepoint per job. */
+  /* Transactions: one per batch, a savepoint per job.  savepoint fails
+   * when no transaction is open: a backend may end one by itself after
+   * an I/O error, and no job may then commit on its own. */
   gboolean (*begin) (LtStore *self, GError **error);
   gboolean (*commit) (LtStore *self, GError **error);
   void (*rollback) (LtStore *self);

@@ -980,6 +980,8 @@ test_transactions_errors (Fixture      *f,
   assert_fails (lt_store_commit (f->store, &failure), LT_STORE_ERROR, LT_STORE_ERROR_FAILED);
   assert_fails (lt_store_release_savepoint (f->store, &failure), LT_STORE_ERROR,
                 LT_STORE_ERROR_FAILED);
+  /* A job's savepoint outside a batch would commit alone: refused. */
+  assert_fails (lt_store_savepoint (f->store, &failure), LT_STORE_ERROR, LT_STORE_ERROR_FAILED);
   assert_ok (lt_store_begin (f->store, &failure));
   assert_fails (lt_store_begin (f->store, &failure), LT_STORE_ERROR, LT_STORE_ERROR_FAILED);
   lt_store_rollback (f->store);
