@@ -374,6 +374,13 @@ launcher_new (GSubprocessFlags flags,
   GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
 
   g_subprocess_launcher_set_child_setup (launcher, child_setup, (gpointer) max_file_size, NULL);
+
+  /* Make a use after free in the server crash rather than pass
+   * unnoticed: GSlice and glibc's tcache would keep freed memory
+   * intact, MALLOC_PERTURB_ overwrites what glibc frees. */
+  g_subprocess_launcher_setenv (launcher, "G_SLICE", "always-malloc", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GLIBC_TUNABLES", "glibc.malloc.tcache_count=0", FALSE);
+  g_subprocess_launcher_setenv (launcher, "MALLOC_PERTURB_", "165", FALSE);
   return launcher;
 }
 
@@ -868,6 +875,7 @@ struct _LtTestClient
 {
   char *name;
   guint number;
+  LtTestServer *server; /* not owned: the server outlives its clients */
   GSocket *socket;
   GIOStream *stream; /* the GSocketConnection, or the GTlsConnection over it */
   GPollableInputStream *input;
@@ -927,11 +935,26 @@ client_pump (LtTestClient *self,
   return TRUE;
 }
 
+/* What the client has received and not consumed, and whether the
+ * connection (or the whole server) has ended, for failure messages. */
 static char *
 describe_queue (LtTestClient *self)
 {
   GString *text = g_string_new (NULL);
   guint n = 0;
+
+  if (self->closed != NULL)
+    {
+      g_string_append_printf (text, "(connection closed: %s", self->closed);
+      /* A closed connection may be the server's death: say so. */
+      if (self->server->process != NULL && wait_process (self->server->process, 500))
+        {
+          g_autofree char *how = describe_exit (self->server->process);
+
+          g_string_append_printf (text, "; liaotian-server has ended: %s", how);
+        }
+      g_string_append (text, ") ");
+    }
 
   for (GList *l = self->frames.head; l != NULL && n < 10; l = l->next, n++)
     {
@@ -943,8 +966,6 @@ describe_queue (LtTestClient *self)
     g_string_append_printf (text, " and %u more", self->frames.length - n);
   if (self->frames.length == 0)
     g_string_append (text, "nothing");
-  if (self->closed != NULL)
-    g_string_append_printf (text, " (connection closed: %s)", self->closed);
   return g_string_free (text, FALSE);
 }
 
@@ -972,6 +993,7 @@ client_wait_frame (LtTestClient *self,
                    gint64        deadline)
 {
   GList *checked = NULL; /* the last frame already looked at */
+  gboolean pumped = FALSE;
 
   for (;;)
     {
@@ -981,8 +1003,13 @@ client_wait_frame (LtTestClient *self,
             return consume (self, l);
           checked = l;
         }
+      /* Read at least once, then only until the deadline, even if the
+       * server never stops sending. */
+      if (pumped && g_get_monotonic_time () > deadline)
+        return NULL;
       if (!client_pump (self, deadline))
         return NULL;
+      pumped = TRUE;
     }
 }
 
@@ -1059,6 +1086,7 @@ lt_test_client_connect (LtTestServer     *server,
   g_autoptr(GSocketConnection) connection = NULL;
 
   self->number = ++client_counter;
+  self->server = server;
   self->name = g_strdup_printf ("client %u", self->number);
   self->reader = lt_frame_reader_new (CLIENT_MAX_FRAME);
   self->consumed = g_ptr_array_new_with_free_func ((GDestroyNotify) json_object_unref);
@@ -1542,7 +1570,7 @@ lt_test_client_wait_closed_at (LT_TEST_LOCATION,
 {
   gint64 deadline = lt_test_deadline (LT_TEST_TIMEOUT_MS);
 
-  while (client_pump (self, deadline))
+  while (g_get_monotonic_time () <= deadline && client_pump (self, deadline))
     ;
 
   if (self->closed == NULL)

@@ -543,20 +543,22 @@ test_slow_reader (LtTestFixture *fixture,
   json_object_set_string_member (params, "text", text);
 
   /* Up to 8 MB, far more than the kernel buffers and the 64 KiB queue
-   * hold, until the server drops the stuck client.  In batches of 10:
-   * the flooder gets its own echoes, and a batch of them must stay
-   * below --max-queue, or the server would rightly drop it too. */
+   * hold, until the server drops the stuck client.  In batches of 8,
+   * each read whole with its echoes before the next: the flooder gets
+   * its own messages, and what it has not read yet must stay below
+   * --max-queue, or the server would rightly drop it too. */
   while (!dropped && sent < 2000)
     {
-      gint64 requests[10];
+      gint64 requests[8];
       gint64 start;
 
       for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
         requests[i] = lt_test_client_send_request (flooder, "send", params);
       for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
         lt_test_assert_object (lt_test_wait_response (flooder, requests[i]), "{'result':{}}");
+      for (guint i = 0; i < G_N_ELEMENTS (requests); i++)
+        lt_test_wait_notification (flooder, "message");
       sent += G_N_ELEMENTS (requests);
-      lt_test_client_drop_notifications (flooder, "message");
 
       start = g_get_monotonic_time ();
       dropped = !room_has_member (carol, "#flood", "stuck");
@@ -572,6 +574,9 @@ test_slow_reader (LtTestFixture *fixture,
 
   lt_test_wait_notification_like (carol, "presence", "{'username':'stuck','online':false}");
   assert_alive (carol);
+  /* The other member of the flooded room reads and stays. */
+  assert_alive (flooder);
+  lt_test_send (flooder, "#flood", "still here");
 
   /* What the stuck client finally reads ends in a closed connection,
    * without a bye (it is not reading anyway). */
@@ -602,6 +607,26 @@ test_sigterm (LtTestFixture *fixture,
   alice = lt_test_client_new_login (fixture->server, "alice");
   lt_test_assert_object (lt_test_call_ok (alice, "history", "{'with':'#lobby'}"),
                          "{'messages':[{'text':'last words'}]}");
+}
+
+static const LtTestServerOptions verbose = {
+  .args = { "--verbose", NULL },
+};
+
+/* stdout holds the one "listening on" line, also with --verbose: logs
+ * go to stderr (or the journal). */
+static void
+test_verbose (LtTestFixture *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (fixture->server, "alice");
+
+  lt_test_send (alice, "#lobby", "log this");
+  lt_test_call_error (alice, "fly", -32601, "method_not_found", "{}");
+  g_clear_pointer (&alice, lt_test_client_free);
+
+  /* Asserts that nothing more came on stdout. */
+  lt_test_server_stop (fixture->server);
 }
 
 static void
@@ -759,6 +784,7 @@ main (int   argc,
   lt_test_add ("/robustness/slow-reader", &small_queue, test_slow_reader);
   lt_test_add ("/robustness/sigterm", NULL, test_sigterm);
   lt_test_add ("/robustness/ipv6", &ipv6, test_ipv6);
+  lt_test_add ("/robustness/verbose", &verbose, test_verbose);
   lt_test_add ("/robustness/internal-error", &small_disk, test_internal_error);
   g_test_add_func ("/robustness/refuse-to-start", test_refuse_to_start);
   g_test_add_func ("/robustness/config-file", test_config_file);
