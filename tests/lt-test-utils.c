@@ -384,7 +384,8 @@ launcher_new (GSubprocessFlags flags,
   return launcher;
 }
 
-/* Waits for @process to end, for @timeout_ms at the most. */
+/* Waits for @process to end, for @timeout_ms at the most.  GLib's
+ * worker thread reaps it; the identifier goes when it has. */
 static gboolean
 wait_process (GSubprocess *process,
               guint        timeout_ms)
@@ -395,7 +396,6 @@ wait_process (GSubprocess *process,
     {
       if (g_get_monotonic_time () > deadline)
         return FALSE;
-      g_main_context_iteration (NULL, FALSE);
       g_usleep (5 * 1000);
     }
   return TRUE;
@@ -727,11 +727,6 @@ lt_test_server_get_port (LtTestServer *self)
   return self->port;
 }
 
-GTlsCertificate *
-lt_test_server_get_certificate (LtTestServer *self)
-{
-  return self->certificate;
-}
 
 static char *
 find_new_mail (LtTestServer *self)
@@ -1189,19 +1184,7 @@ lt_test_client_free (LtTestClient *self)
   g_free (self);
 }
 
-void
-lt_test_client_set_name (LtTestClient *self,
-                         const char   *name)
-{
-  g_free (self->name);
-  self->name = g_strdup (name);
-}
 
-const char *
-lt_test_client_get_name (LtTestClient *self)
-{
-  return self->name;
-}
 
 JsonObject *
 lt_test_client_get_hello (LtTestClient *self)

@@ -82,7 +82,6 @@ const char *lt_test_server_get_dir (LtTestServer *server);
 const char *lt_test_server_get_data_dir (LtTestServer *server);
 const char *lt_test_server_get_address (LtTestServer *server);
 guint16 lt_test_server_get_port (LtTestServer *server);
-GTlsCertificate *lt_test_server_get_certificate (LtTestServer *server);
 char *lt_test_server_wait_mail (LtTestServer *server,
                                 char        **path);
 int lt_test_run_server_expect_failure (const char * const *args,
@@ -130,9 +129,6 @@ LtTestClient *lt_test_client_new_user (LtTestServer *server,
 LtTestClient *lt_test_client_new_login (LtTestServer *server,
                                         const char   *username);
 void lt_test_client_free (LtTestClient *client);
-void lt_test_client_set_name (LtTestClient *client,
-                              const char   *name);
-const char *lt_test_client_get_name (LtTestClient *client);
 JsonObject *lt_test_client_get_hello (LtTestClient *client);
 JsonObject *lt_test_client_get_login (LtTestClient *client);
 gboolean lt_test_client_get_accepted_certificate (LtTestClient *client);
