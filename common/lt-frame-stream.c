@@ -7,8 +7,9 @@
  * thread and cut into frames by an LtFrameReader, so an idle
  * connection holds no read buffer.
  *
- * Writing: frames are queued as GBytes, so the same serialized message
- * can be queued to many streams without copies.  Queued streams are
+ * Writing: frames are queued as GBytes in a ring of pointers, so the
+ * same serialized message can be queued to many streams without copies
+ * and without a list node per frame.  Queued streams are
  * flushed together once per main loop iteration with one writev() of
  * many frames each; a stream whose peer does not read waits on a
  * pollable source, and one whose queue grows over max_queued is closed
@@ -36,8 +37,12 @@ struct _LtFrameStream
   GSource *write_source;
   GSource *close_timeout;
 
-  GQueue queue; /* of GBytes */
-  gsize head_offset;
+  /* The output queue: a ring of frames, allocated on first use. */
+  GBytes **ring;
+  guint ring_size; /* a power of two, or 0 */
+  guint ring_head;
+  guint ring_length;
+  gsize head_offset; /* bytes of the head frame already written */
   gsize queued;
   gsize max_queued;
 
@@ -150,10 +155,49 @@ clear_source (GSource **source)
   g_clear_pointer (source, g_source_unref);
 }
 
+static GBytes *
+ring_nth (LtFrameStream *self,
+          guint          n)
+{
+  return self->ring[(self->ring_head + n) & (self->ring_size - 1)];
+}
+
+static void
+ring_push (LtFrameStream *self,
+           GBytes        *frame)
+{
+  if (self->ring_length == self->ring_size)
+    {
+      guint new_size = MAX (self->ring_size * 2, 8);
+      GBytes **ring = g_new (GBytes *, new_size);
+
+      for (guint i = 0; i < self->ring_length; i++)
+        ring[i] = ring_nth (self, i);
+      g_free (self->ring);
+      self->ring = ring;
+      self->ring_size = new_size;
+      self->ring_head = 0;
+    }
+
+  self->ring[(self->ring_head + self->ring_length++) & (self->ring_size - 1)] = frame;
+}
+
+static void
+ring_pop (LtFrameStream *self)
+{
+  g_bytes_unref (self->ring[self->ring_head]);
+  self->ring_head = (self->ring_head + 1) & (self->ring_size - 1);
+  self->ring_length--;
+}
+
 static void
 drop_queue (LtFrameStream *self)
 {
-  g_queue_clear_full (&self->queue, (GDestroyNotify) g_bytes_unref);
+  while (self->ring_length > 0)
+    ring_pop (self);
+  g_clear_pointer (&self->ring, g_free);
+  self->ring_size = 0;
+  self->ring_head = 0;
   self->head_offset = 0;
   self->queued = 0;
 }
@@ -276,8 +320,7 @@ consume (LtFrameStream *self,
 
   while (written > 0)
     {
-      GBytes *head = g_queue_peek_head (&self->queue);
-      gsize left = g_bytes_get_size (head) - self->head_offset;
+      gsize left = g_bytes_get_size (ring_nth (self, 0)) - self->head_offset;
 
       if (written < left)
         {
@@ -287,7 +330,7 @@ consume (LtFrameStream *self,
 
       written -= left;
       self->head_offset = 0;
-      g_bytes_unref (g_queue_pop_head (&self->queue));
+      ring_pop (self);
     }
 }
 
@@ -295,18 +338,18 @@ consume (LtFrameStream *self,
 static void
 lt_frame_stream_flush (LtFrameStream *self)
 {
-  while (!self->closed && !g_queue_is_empty (&self->queue))
+  while (!self->closed && self->ring_length > 0)
     {
       GOutputVector vectors[MAX_VECTORS];
       g_autoptr(GError) error = NULL;
       gsize offset = self->head_offset;
       gsize written = 0;
-      guint n = 0;
+      guint n;
 
-      for (GList *l = self->queue.head; l != NULL && n < MAX_VECTORS; l = l->next, n++)
+      for (n = 0; n < self->ring_length && n < MAX_VECTORS; n++)
         {
           gsize size;
-          const char *data = g_bytes_get_data (l->data, &size);
+          const char *data = g_bytes_get_data (ring_nth (self, n), &size);
 
           vectors[n].buffer = data + offset;
           vectors[n].size = size - offset;
@@ -410,7 +453,7 @@ lt_frame_stream_send (LtFrameStream *self,
       return FALSE;
     }
 
-  g_queue_push_tail (&self->queue, g_bytes_ref (frame));
+  ring_push (self, g_bytes_ref (frame));
   self->queued += size;
   schedule_flush (self);
   return TRUE;
@@ -463,7 +506,7 @@ lt_frame_stream_close (LtFrameStream *self,
   self->closing = TRUE;
   clear_source (&self->read_source);
 
-  if (!flush || g_queue_is_empty (&self->queue))
+  if (!flush || self->ring_length == 0)
     {
       finish_close (self, NULL);
       return;
@@ -535,5 +578,4 @@ lt_frame_stream_class_init (LtFrameStreamClass *klass)
 static void
 lt_frame_stream_init (LtFrameStream *self)
 {
-  g_queue_init (&self->queue);
 }

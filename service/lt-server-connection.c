@@ -237,13 +237,15 @@ lt_server_connection_check_timeouts (LtServerConnection *self,
 {
   const LtServerConfig *config = self->server->config;
 
-  if (self->username == NULL && now - self->connected_at > config->login_timeout * G_USEC_PER_SEC)
+  /* gint64 before multiplying: an int overflows past 2147 seconds. */
+  if (self->username == NULL
+      && now - self->connected_at > (gint64) config->login_timeout * G_USEC_PER_SEC)
     {
       g_message ("Closing connection from %s: no login within %d s", self->address,
                  config->login_timeout);
       lt_server_connection_close (self, "login_timeout");
     }
-  else if (now - self->last_activity > config->idle_timeout * G_USEC_PER_SEC)
+  else if (now - self->last_activity > (gint64) config->idle_timeout * G_USEC_PER_SEC)
     {
       g_message ("Closing connection from %s: silent for %d s", self->address,
                  config->idle_timeout);
