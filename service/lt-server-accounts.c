@@ -103,6 +103,30 @@ on_register_hashed (GObject      *source,
                              on_user_created);
 }
 
+/* A taken username is the common mistake: answer it before spending
+ * a password hash on it.  create_user checks every field again, in one
+ * transaction. */
+static void
+on_username_checked (LtServerRequest *request,
+                     gpointer         result,
+                     const GError    *error)
+{
+  g_autoptr(LtUser) existing = result;
+  const char *password;
+
+  if (error != NULL)
+    lt_server_request_return_error (request, error);
+  else if (existing != NULL)
+    lt_server_request_return_new_error (request, LT_PROTOCOL_ERROR_USERNAME_TAKEN,
+                                        "The username \"%s\" is taken", existing->username);
+  else
+    {
+      lt_json_get_string (request->params, "password", TRUE, &password, NULL);
+      lt_password_hasher_hash_async (request->server->hasher, password, on_register_hashed,
+                                     request);
+    }
+}
+
 void
 lt_server_method_register (LtServerRequest *request)
 {
@@ -119,7 +143,8 @@ lt_server_method_register (LtServerRequest *request)
       return;
     }
 
-  lt_password_hasher_hash_async (request->server->hasher, password, on_register_hashed, request);
+  lt_server_request_run_job (request, lt_server_job_lookup_user, g_strdup (username), g_free,
+                             (GDestroyNotify) lt_user_free, on_username_checked);
 }
 
 /* authentication, shared by login and change_password ---------------- */
