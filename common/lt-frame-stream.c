@@ -212,15 +212,43 @@ on_stream_closed (GObject      *object,
   g_io_stream_close_finish (G_IO_STREAM (object), result, NULL);
 }
 
-/* Ends the stream now; "closed" is emitted once, with the reason. */
+typedef struct
+{
+  LtFrameStream *stream;
+  GError *error;
+} ClosedEmission;
+
+static void
+closed_emission_free (ClosedEmission *emission)
+{
+  g_clear_object (&emission->stream);
+  g_clear_error (&emission->error);
+  g_free (emission);
+}
+
+static gboolean
+emit_closed (gpointer user_data)
+{
+  ClosedEmission *emission = user_data;
+
+  g_signal_emit (emission->stream, signals[SIGNAL_CLOSED], 0, emission->error);
+  return G_SOURCE_REMOVE;
+}
+
+/* Ends the stream now.  "closed" is emitted once, with the reason, but
+ * from an idle callback: never from inside a call such as send(), so
+ * that a caller walking its recipients never sees one of them vanish
+ * under it. */
 static void
 finish_close (LtFrameStream *self,
               const GError  *error)
 {
+  ClosedEmission *emission;
+  GSource *source;
+
   if (self->closed)
     return;
 
-  g_object_ref (self);
   self->closed = TRUE;
   self->closing = TRUE;
   clear_source (&self->read_source);
@@ -229,8 +257,16 @@ finish_close (LtFrameStream *self,
   drop_queue (self);
   g_io_stream_close_async (self->stream, G_PRIORITY_DEFAULT, NULL, on_stream_closed,
                            g_object_ref (self));
-  g_signal_emit (self, signals[SIGNAL_CLOSED], 0, error);
-  g_object_unref (self);
+
+  emission = g_new0 (ClosedEmission, 1);
+  emission->stream = g_object_ref (self);
+  emission->error = error ? g_error_copy (error) : NULL;
+  source = g_idle_source_new ();
+  g_source_set_priority (source, G_PRIORITY_DEFAULT);
+  g_source_set_static_name (source, "[liaotian] frame stream closed");
+  g_source_set_callback (source, emit_closed, emission, (GDestroyNotify) closed_emission_free);
+  g_source_attach (source, g_main_context_get_thread_default ());
+  g_source_unref (source);
 }
 
 static void
@@ -570,6 +606,9 @@ lt_frame_stream_class_init (LtFrameStreamClass *klass)
   /**
    * LtFrameStream::closed:
    * @error: (nullable): why, or %NULL for an orderly close
+   *
+   * Emitted once, always from the main loop after the call that
+   * closed the stream has returned.
    */
   signals[SIGNAL_CLOSED] = g_signal_new ("closed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                                          NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_ERROR);

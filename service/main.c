@@ -62,6 +62,9 @@ main (int   argc,
       return 2;
     }
 
+  /* stdout carries the one "listening on" line; logs go to stderr (or
+   * the journal), whatever their level. */
+  g_log_writer_default_set_use_stderr (TRUE);
   if (config->verbose)
     g_log_set_debug_enabled (TRUE);
 

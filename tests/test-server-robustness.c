@@ -441,6 +441,26 @@ test_idle_timeout (LtTestFixture *fixture,
   lt_test_expect_no_notification (bob, "bye", 0);
 }
 
+static const LtTestServerOptions long_timeouts = {
+  .args = { "--idle-timeout", "3600", "--login-timeout", "3000", NULL },
+};
+
+/* Timeouts past 2147 s once overflowed int and closed everyone at the
+ * first sweep; sweeps run every second. */
+static void
+test_long_timeouts (LtTestFixture *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (fixture->server, "alice");
+  g_autoptr(LtTestClient) anonymous = lt_test_client_new (fixture->server);
+
+  g_usleep (2500 * 1000);
+  lt_test_expect_no_notification (alice, "bye", 0);
+  lt_test_expect_no_notification (anonymous, "bye", 0);
+  assert_alive (alice);
+  assert_alive (anonymous);
+}
+
 static const LtTestServerOptions three_connections = {
   .args = { "--max-connections-per-address", "3", NULL },
 };
@@ -780,6 +800,7 @@ main (int   argc,
   lt_test_add ("/robustness/frames/default-limit", NULL, test_frame_default_limit);
   lt_test_add ("/robustness/login-timeout", &login_timeout, test_login_timeout);
   lt_test_add ("/robustness/idle-timeout", &idle_timeout, test_idle_timeout);
+  lt_test_add ("/robustness/long-timeouts", &long_timeouts, test_long_timeouts);
   lt_test_add ("/robustness/connection-limit", &three_connections, test_connection_limit);
   lt_test_add ("/robustness/slow-reader", &small_queue, test_slow_reader);
   lt_test_add ("/robustness/sigterm", NULL, test_sigterm);
