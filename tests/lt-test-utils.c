@@ -423,12 +423,46 @@ server_binary (void)
   return binary;
 }
 
+/* The server's command: LT_TEST_SERVER_WRAPPER (the valgrind test
+ * setup sets it to a valgrind command line) and then the binary. */
+static const char * const *
+server_command (void)
+{
+  static GStrv command;
+
+  if (g_once_init_enter (&command))
+    {
+      const char *wrapper = g_getenv ("LT_TEST_SERVER_WRAPPER");
+      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+      g_auto(GStrv) words = NULL;
+      g_autoptr(GError) error = NULL;
+
+      if (wrapper != NULL && !g_shell_parse_argv (wrapper, NULL, &words, &error))
+        g_error ("LT_TEST_SERVER_WRAPPER: %s", error->message);
+      if (words != NULL)
+        g_strv_builder_addv (builder, (const char **) words);
+      g_strv_builder_add (builder, server_binary ());
+      g_once_init_leave (&command, g_strv_builder_end (builder));
+    }
+
+  return (const char * const *) command;
+}
+
+/* @copy: whether @argv owns its strings */
+static void
+add_server_command (GPtrArray *argv,
+                    gboolean   copy)
+{
+  for (const char * const *word = server_command (); *word != NULL; word++)
+    g_ptr_array_add (argv, copy ? g_strdup (*word) : (char *) *word);
+}
+
 static GPtrArray *
 server_argv (LtTestServer *self)
 {
   GPtrArray *argv = g_ptr_array_new ();
 
-  g_ptr_array_add (argv, (char *) server_binary ());
+  add_server_command (argv, FALSE);
   g_ptr_array_add (argv, "--port");
   g_ptr_array_add (argv, "0");
   g_ptr_array_add (argv, "--data-dir");
@@ -819,7 +853,7 @@ lt_test_run_server_expect_failure (const char * const *args,
   g_autofree char *stdout_text = NULL;
   int status;
 
-  g_ptr_array_add (argv, g_strdup (server_binary ()));
+  add_server_command (argv, TRUE);
   g_ptr_array_add (argv, g_strdup ("--data-dir"));
   g_ptr_array_add (argv, g_build_filename (dir, "data", NULL));
   for (guint i = 0; args[i] != NULL; i++)
