@@ -433,13 +433,6 @@ lt_frame_stream_new (GIOStream *stream,
   return self;
 }
 
-GIOStream *
-lt_frame_stream_get_stream (LtFrameStream *self)
-{
-  g_return_val_if_fail (LT_IS_FRAME_STREAM (self), NULL);
-
-  return self->stream;
-}
 
 void
 lt_frame_stream_start (LtFrameStream *self)

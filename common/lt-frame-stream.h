@@ -11,7 +11,6 @@ G_DECLARE_FINAL_TYPE (LtFrameStream, lt_frame_stream, LT, FRAME_STREAM, GObject)
 LtFrameStream *lt_frame_stream_new (GIOStream *stream,
                                     gsize      max_frame,
                                     gsize      max_queued);
-GIOStream *lt_frame_stream_get_stream (LtFrameStream *self);
 void lt_frame_stream_start (LtFrameStream *self);
 gboolean lt_frame_stream_send (LtFrameStream *self,
                                GBytes        *frame);

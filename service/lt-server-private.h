@@ -69,9 +69,6 @@ GPtrArray *lt_server_list_online (LtServer   *self,
                                   const char *room);
 gboolean lt_server_room_exists (LtServer   *self,
                                 const char *room);
-gboolean lt_server_room_has_member (LtServer   *self,
-                                    const char *room,
-                                    const char *username);
 void lt_server_room_add_member (LtServer   *self,
                                 const char *room,
                                 const char *username);

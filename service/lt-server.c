@@ -186,19 +186,6 @@ lt_server_room_exists (LtServer   *self,
   return g_str_equal (room, LT_LOBBY) || g_hash_table_contains (self->room_members, room);
 }
 
-gboolean
-lt_server_room_has_member (LtServer   *self,
-                           const char *room,
-                           const char *username)
-{
-  GHashTable *members;
-
-  if (g_str_equal (room, LT_LOBBY))
-    return TRUE;
-
-  members = g_hash_table_lookup (self->room_members, room);
-  return members != NULL && g_hash_table_contains (members, username);
-}
 
 static GHashTable *
 ensure_room (LtServer   *self,

@@ -36,7 +36,6 @@ struct _LtStoreWorker
   GAsyncQueue *jobs;
   GTask *shutdown_task;
   guint max_pending;
-  guint64 commits; /* read on the main thread after shutdown only */
 };
 
 G_DEFINE_FINAL_TYPE (LtStoreWorker, lt_store_worker, G_TYPE_OBJECT)
@@ -117,10 +116,7 @@ run_batch (LtStoreWorker *self,
       g_warning ("Could not commit %u jobs: %s", batch->len, error->message);
       lt_store_rollback (self->store);
       fail_batch (batch, error);
-      return;
     }
-
-  self->commits++;
 }
 
 /* On the main thread: hand each job's outcome to its task. */
@@ -318,13 +314,6 @@ lt_store_worker_shutdown_finish (LtStoreWorker *self,
   return g_task_propagate_boolean (G_TASK (result), error);
 }
 
-guint64
-lt_store_worker_get_commits (LtStoreWorker *self)
-{
-  g_return_val_if_fail (LT_IS_STORE_WORKER (self), 0);
-
-  return self->commits;
-}
 
 static void
 lt_store_worker_finalize (GObject *object)

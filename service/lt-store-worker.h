@@ -42,6 +42,5 @@ void lt_store_worker_shutdown_async (LtStoreWorker      *self,
 gboolean lt_store_worker_shutdown_finish (LtStoreWorker *self,
                                           GAsyncResult  *result,
                                           GError       **error);
-guint64 lt_store_worker_get_commits (LtStoreWorker *self);
 
 G_END_DECLS
