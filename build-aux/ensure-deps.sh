@@ -9,7 +9,8 @@
 # Build and run time: the compiler and meson, the libraries meson's
 # dependency() looks for, glib-networking for TLS at run time, openssl
 # to make certificates (the TLS test makes a throwaway one), valgrind
-# for `meson test --setup valgrind`.
+# for `meson test --setup valgrind`, python3 (Debian's, run as
+# /usr/bin/python3) for the checks of data/ and the D-Bus docs.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 LT_PACKAGES=(
   meson
@@ -26,6 +27,7 @@ LT_PACKAGES=(
   glib-networking
   openssl
   valgrind
+  python3
 )
 
 # lt_ensure_packages PKG...
