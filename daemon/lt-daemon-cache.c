@@ -1,0 +1,1219 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* lt-daemon-cache.c: LtDaemonCache, liaotiand's local store.
+ *
+ * One SQLite file per server and user holds the messages the daemon has
+ * received (deduplicated by server id), the outbox of messages not yet
+ * answered by the server, the unread counts, and the highest id the
+ * daemon may acknowledge.
+ *
+ * Thread: every SQLite call, opening and closing included, runs on one
+ * thread of the cache's own, which takes jobs from a queue in order.
+ * A job's arguments and result are GVariants: immutable, so they cross
+ * threads without copies, and results are what the D-Bus methods send.
+ * Each result goes back to the caller's thread-default main context.
+ *
+ * Durability: a write-ahead log with synchronous=FULL, so that a message
+ * the daemon has acknowledged to the server, or an outbox entry it has
+ * returned to a client, survives a power loss.
+ *
+ * Privacy: the folder is 0700 and the database 0600.  SQLite gives its
+ * -wal and -shm files the mode of the database file, so creating that
+ * file first covers all three without touching the process-wide umask.
+ *
+ * Statements and schema follow service/lt-sqlite-store.c: constant SQL
+ * in statement_sql[], each prepared once and reset after use, values
+ * always bound; migrations[] tracked in PRAGMA user_version. */
+#include "config.h"
+
+#include "lt-daemon-cache.h"
+
+#include "lt-daemon-error.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#define DATABASE_NAME "cache.db"
+#define BUSY_TIMEOUT_MS 5000
+
+/* The cursors row behind lt_daemon_cache_highest_id_async(). */
+#define CURSOR_HIGHEST_RECEIVED "highest_received"
+
+/* migrations[v] takes the database from user_version v to v + 1; only
+ * ever append.
+ *
+ * Version 1:
+ * - messages.id is the server's id, so a message pushed twice is one
+ *   row.  conversation is the peer's username or the "#room", as this
+ *   user sees it, which makes history one range of an index.
+ * - outbox.local_id is AUTOINCREMENT: never reused, so a late
+ *   MessageSent for a removed entry cannot name a newer one.
+ * - unread has a row only for conversations with unread messages.
+ * - cursors holds named counters that only grow. */
+static const char *const migrations[] = {
+  "CREATE TABLE messages ("
+  "  id INTEGER PRIMARY KEY NOT NULL,"
+  "  ts INTEGER NOT NULL,"
+  "  sender TEXT NOT NULL,"
+  "  recipient TEXT NOT NULL,"
+  "  conversation TEXT NOT NULL,"
+  "  text TEXT NOT NULL"
+  ");"
+  "CREATE INDEX messages_by_conversation ON messages (conversation, id);"
+  "CREATE TABLE outbox ("
+  "  local_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  client_id TEXT NOT NULL UNIQUE,"
+  "  recipient TEXT NOT NULL,"
+  "  text TEXT NOT NULL,"
+  "  created INTEGER NOT NULL"
+  ");"
+  "CREATE TABLE unread ("
+  "  conversation TEXT PRIMARY KEY NOT NULL,"
+  "  count INTEGER NOT NULL,"
+  "  newest_id INTEGER NOT NULL REFERENCES messages (id)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE cursors ("
+  "  name TEXT PRIMARY KEY NOT NULL,"
+  "  value INTEGER NOT NULL"
+  ") WITHOUT ROWID;"
+  "PRAGMA user_version = 1;",
+};
+
+typedef enum
+{
+  STMT_FOREIGN_KEYS_ON,
+  STMT_SYNCHRONOUS_FULL,
+  STMT_JOURNAL_MODE_WAL,
+  STMT_USER_VERSION,
+  STMT_BEGIN,
+  STMT_COMMIT,
+  STMT_ROLLBACK,
+  STMT_INSERT_MESSAGE,
+  STMT_BUMP_UNREAD,
+  STMT_RAISE_CURSOR,
+  STMT_GET_CURSOR,
+  STMT_HISTORY,
+  STMT_MARK_READ,
+  STMT_LIST_UNREAD,
+  STMT_OUTBOX_ADD,
+  STMT_OUTBOX_LIST,
+  STMT_OUTBOX_REMOVE,
+  N_STATEMENTS
+} StatementId;
+
+static const char *const statement_sql[N_STATEMENTS] = {
+  [STMT_FOREIGN_KEYS_ON] = "PRAGMA foreign_keys = ON",
+  [STMT_SYNCHRONOUS_FULL] = "PRAGMA synchronous = FULL",
+  [STMT_JOURNAL_MODE_WAL] = "PRAGMA journal_mode = WAL",
+  [STMT_USER_VERSION] = "PRAGMA user_version",
+  [STMT_BEGIN] = "BEGIN IMMEDIATE",
+  [STMT_COMMIT] = "COMMIT",
+  [STMT_ROLLBACK] = "ROLLBACK",
+  [STMT_INSERT_MESSAGE] = "INSERT INTO messages (id, ts, sender, recipient, conversation, text)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+  [STMT_BUMP_UNREAD] = "INSERT INTO unread (conversation, count, newest_id) VALUES (?1, 1, ?2)"
+                       " ON CONFLICT (conversation) DO UPDATE"
+                       " SET count = count + 1, newest_id = max (newest_id, excluded.newest_id)",
+  [STMT_RAISE_CURSOR] = "INSERT INTO cursors (name, value) VALUES (?1, ?2)"
+                        " ON CONFLICT (name) DO UPDATE SET value = max (value, excluded.value)",
+  [STMT_GET_CURSOR] = "SELECT value FROM cursors WHERE name = ?1",
+  [STMT_HISTORY] = "SELECT id, ts, sender, recipient, text FROM messages"
+                   " WHERE conversation = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
+  [STMT_MARK_READ] = "DELETE FROM unread WHERE conversation = ?1",
+  [STMT_LIST_UNREAD] = "SELECT conversation, count, newest_id FROM unread ORDER BY conversation",
+  [STMT_OUTBOX_ADD] = "INSERT INTO outbox (client_id, recipient, text, created)"
+                      " VALUES (?1, ?2, ?3, ?4)",
+  [STMT_OUTBOX_LIST] = "SELECT local_id, client_id, recipient, text FROM outbox ORDER BY local_id",
+  [STMT_OUTBOX_REMOVE] = "DELETE FROM outbox WHERE local_id = ?1",
+};
+
+/* Runs on the cache's thread.  Returns a new (possibly floating)
+ * GVariant, or NULL with @error set. */
+typedef GVariant *(*JobFunc) (LtDaemonCache *self,
+                              GVariant      *args,
+                              GError       **error);
+
+typedef struct
+{
+  GTask *task;
+  JobFunc func;
+  GVariant *args;
+  GVariant *result;
+  GError *error;
+} Job;
+
+struct _LtDaemonCache
+{
+  GObject parent_instance;
+
+  GThread *thread;
+  GAsyncQueue *jobs;
+
+  /* Only the cache's thread touches these. */
+  sqlite3 *db;
+  sqlite3_stmt *statements[N_STATEMENTS]; /* prepared on first use */
+};
+
+G_DEFINE_FINAL_TYPE (LtDaemonCache, lt_daemon_cache, G_TYPE_OBJECT)
+
+/* Queued by finalize to end the thread. */
+static Job stop_job;
+
+/* A statement from the cache with its parameters bound; the cleanup
+ * resets it for the next use. */
+typedef sqlite3_stmt BoundStatement;
+
+static void
+bound_statement_release (BoundStatement *stmt)
+{
+  sqlite3_reset (stmt);
+  sqlite3_clear_bindings (stmt);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (BoundStatement, bound_statement_release)
+
+/* The error setters return FALSE, so that callers can return them. */
+static gboolean
+set_sqlite_error (LtDaemonCache *self,
+                  GError       **error)
+{
+  g_set_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED, "The local cache failed: %s",
+               sqlite3_errmsg (self->db));
+  return FALSE;
+}
+
+static gboolean
+set_file_error (GError    **error,
+                int         saved_errno,
+                const char *path)
+{
+  g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
+               "Cannot create the local cache %s: %s", path, g_strerror (saved_errno));
+  return FALSE;
+}
+
+static sqlite3_stmt *
+get_statement (LtDaemonCache *self,
+               StatementId    id,
+               GError       **error)
+{
+  if (self->statements[id] == NULL &&
+      sqlite3_prepare_v3 (self->db, statement_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
+                          &self->statements[id], NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (self, error);
+      return NULL;
+    }
+
+  return self->statements[id];
+}
+
+/* Binds @args to statement @id in order: @signature has 's' for a
+ * const char * and 'x' for a gint64 per argument.  Strings are not
+ * copied: they must outlive the bound statement. */
+static BoundStatement *
+bind_valist (LtDaemonCache *self,
+             StatementId    id,
+             GError       **error,
+             const char    *signature,
+             va_list        args)
+{
+  sqlite3_stmt *stmt = get_statement (self, id, error);
+  int rc = SQLITE_OK;
+
+  if (stmt == NULL)
+    return NULL;
+
+  for (int i = 0; signature[i] != '\0' && rc == SQLITE_OK; i++)
+    {
+      if (signature[i] == 's')
+        rc = sqlite3_bind_text (stmt, i + 1, va_arg (args, const char *), -1, SQLITE_STATIC);
+      else if (signature[i] == 'x')
+        rc = sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
+      else
+        g_assert_not_reached ();
+    }
+
+  if (rc != SQLITE_OK)
+    {
+      set_sqlite_error (self, error);
+      bound_statement_release (stmt);
+      return NULL;
+    }
+
+  return stmt;
+}
+
+static gboolean
+step (LtDaemonCache *self,
+      sqlite3_stmt  *stmt,
+      gboolean      *has_row,
+      GError       **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    return set_sqlite_error (self, error);
+
+  *has_row = rc == SQLITE_ROW;
+  return TRUE;
+}
+
+/* Runs statement @id once; sqlite3_changes() then counts its rows. */
+static gboolean
+execute (LtDaemonCache *self,
+         StatementId    id,
+         GError       **error,
+         const char    *signature,
+         ...)
+{
+  g_autoptr(BoundStatement) stmt = NULL;
+  gboolean has_row;
+  va_list args;
+
+  va_start (args, signature);
+  stmt = bind_valist (self, id, error, signature, args);
+  va_end (args);
+
+  return stmt != NULL && step (self, stmt, &has_row, error);
+}
+
+/* The first column of the first row, 0 without a row. */
+static gboolean
+query_int64 (LtDaemonCache *self,
+             StatementId    id,
+             gint64        *value,
+             GError       **error,
+             const char    *signature,
+             ...)
+{
+  g_autoptr(BoundStatement) stmt = NULL;
+  gboolean has_row;
+  va_list args;
+
+  va_start (args, signature);
+  stmt = bind_valist (self, id, error, signature, args);
+  va_end (args);
+
+  if (stmt == NULL || !step (self, stmt, &has_row, error))
+    return FALSE;
+
+  *value = has_row ? sqlite3_column_int64 (stmt, 0) : 0;
+  return TRUE;
+}
+
+static GVariant *
+column_variant (sqlite3_stmt *stmt,
+                int           column,
+                char          type)
+{
+  const char *text;
+
+  switch (type)
+    {
+    case 't':
+      return g_variant_new_uint64 (sqlite3_column_int64 (stmt, column));
+    case 'x':
+      return g_variant_new_int64 (sqlite3_column_int64 (stmt, column));
+    case 'u':
+      return g_variant_new_uint32 (CLAMP (sqlite3_column_int64 (stmt, column), 0, G_MAXUINT32));
+    case 's':
+      text = (const char *) sqlite3_column_text (stmt, column);
+      return g_variant_new_string (text != NULL ? text : "");
+    default:
+      g_assert_not_reached ();
+    }
+}
+
+/* Every row of statement @id as an array of tuples of @row_type, one
+ * column per character: 't', 'x' and 'u' integers, 's' text. */
+static GVariant *
+query_rows (LtDaemonCache *self,
+            StatementId    id,
+            const char    *row_type,
+            GError       **error,
+            const char    *signature,
+            ...)
+{
+  g_autofree char *array_type = g_strdup_printf ("a(%s)", row_type);
+  g_auto(GVariantBuilder) rows = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE (array_type));
+  g_autoptr(BoundStatement) stmt = NULL;
+  int n_columns = strlen (row_type);
+  gboolean has_row;
+  va_list args;
+
+  va_start (args, signature);
+  stmt = bind_valist (self, id, error, signature, args);
+  va_end (args);
+
+  if (stmt == NULL)
+    return NULL;
+
+  while (step (self, stmt, &has_row, error))
+    {
+      if (!has_row)
+        return g_variant_builder_end (&rows);
+
+      g_variant_builder_open (&rows, g_variant_type_element (G_VARIANT_TYPE (array_type)));
+      for (int i = 0; i < n_columns; i++)
+        g_variant_builder_add_value (&rows, column_variant (stmt, i, row_type[i]));
+      g_variant_builder_close (&rows);
+    }
+
+  return NULL;
+}
+
+typedef gboolean (*TransactionFunc) (LtDaemonCache *self,
+                                     gpointer       data,
+                                     GError       **error);
+
+static gboolean
+run_in_transaction (LtDaemonCache  *self,
+                    TransactionFunc func,
+                    gpointer        data,
+                    GError        **error)
+{
+  g_autoptr(GError) rollback_error = NULL;
+
+  if (!execute (self, STMT_BEGIN, error, ""))
+    return FALSE;
+
+  if (func (self, data, error) && execute (self, STMT_COMMIT, error, ""))
+    return TRUE;
+
+  /* After some errors (SQLITE_FULL, SQLITE_IOERR) SQLite has already
+   * left the transaction: then there is nothing to roll back. */
+  if (!sqlite3_get_autocommit (self->db) &&
+      !execute (self, STMT_ROLLBACK, &rollback_error, ""))
+    g_warning ("Could not roll back the local cache: %s", rollback_error->message);
+  return FALSE;
+}
+
+/* The user_version is read under the write lock of BEGIN IMMEDIATE, so
+ * that two daemons opening one file cannot both migrate it. */
+static gboolean
+migrate (LtDaemonCache *self,
+         gpointer       data,
+         GError       **error)
+{
+  gint64 version;
+
+  if (!query_int64 (self, STMT_USER_VERSION, &version, error, ""))
+    return FALSE;
+
+  if (version > (gint64) G_N_ELEMENTS (migrations))
+    {
+      g_set_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED,
+                   "The local cache has schema version %" G_GINT64_FORMAT
+                   " but this liaotiand knows versions up to %u",
+                   version, (guint) G_N_ELEMENTS (migrations));
+      return FALSE;
+    }
+
+  for (gsize v = MAX (version, 0); v < G_N_ELEMENTS (migrations); v++)
+    {
+      if (sqlite3_exec (self->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
+        return set_sqlite_error (self, error);
+    }
+
+  return TRUE;
+}
+
+static gboolean
+configure_connection (LtDaemonCache *self,
+                      GError       **error)
+{
+  g_autoptr(GVariant) mode = NULL;
+  const char *name = "unknown";
+
+  if (!execute (self, STMT_FOREIGN_KEYS_ON, error, "") ||
+      !execute (self, STMT_SYNCHRONOUS_FULL, error, ""))
+    return FALSE;
+
+  /* SQLite answers with the journal mode it could set. */
+  mode = query_rows (self, STMT_JOURNAL_MODE_WAL, "s", error, "");
+  if (mode == NULL)
+    return FALSE;
+  if (g_variant_n_children (mode) == 1)
+    g_variant_get_child (mode, 0, "(&s)", &name);
+  if (g_strcmp0 (name, "wal") != 0)
+    {
+      g_set_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED,
+                   "The local cache cannot use a write-ahead log, the journal mode is %s", name);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* g_mkdir_with_parents() leaves the mode of an existing folder alone:
+ * tighten it too. */
+static gboolean
+make_private_folder (const char *dir,
+                     GError    **error)
+{
+  if (g_mkdir_with_parents (dir, 0700) != 0 || g_chmod (dir, 0700) != 0)
+    return set_file_error (error, errno, dir);
+  return TRUE;
+}
+
+/* Creates the database file 0600 before SQLite does, and tightens any
+ * -wal and -shm files left by an older run. */
+static gboolean
+make_private_files (const char *path,
+                    GError    **error)
+{
+  const char *const suffixes[] = { "-wal", "-shm" };
+  int fd = g_open (path, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+
+  if (fd < 0 || fchmod (fd, 0600) != 0)
+    {
+      int saved_errno = errno;
+
+      if (fd >= 0)
+        g_close (fd, NULL);
+      return set_file_error (error, saved_errno, path);
+    }
+  if (!g_close (fd, error))
+    return FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (suffixes); i++)
+    {
+      g_autofree char *file = g_strconcat (path, suffixes[i], NULL);
+
+      if (g_chmod (file, 0600) != 0 && errno != ENOENT)
+        return set_file_error (error, errno, file);
+    }
+
+  return TRUE;
+}
+
+static GVariant *
+open_job (LtDaemonCache *self,
+          GVariant      *args,
+          GError       **error)
+{
+  /* NOMUTEX: only this thread uses the connection. */
+  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
+  const char *dir = g_variant_get_bytestring (args);
+  g_autofree char *path = g_build_filename (dir, DATABASE_NAME, NULL);
+
+  if (!make_private_folder (dir, error) || !make_private_files (path, error))
+    return NULL;
+
+  if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK)
+    {
+      set_sqlite_error (self, error);
+      return NULL;
+    }
+
+  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
+  if (!configure_connection (self, error) || !run_in_transaction (self, migrate, NULL, error))
+    return NULL;
+
+  return g_variant_new ("()");
+}
+
+static void
+close_database (LtDaemonCache *self)
+{
+  for (guint i = 0; i < N_STATEMENTS; i++)
+    g_clear_pointer (&self->statements[i], sqlite3_finalize);
+  g_clear_pointer (&self->db, sqlite3_close);
+}
+
+typedef struct
+{
+  guint64 id;
+  gint64 ts;
+  const char *sender;
+  const char *recipient;
+  const char *text;
+} Message;
+
+/* What store_messages_job() works with inside its transaction. */
+typedef struct
+{
+  GVariant *messages;
+  const char *username;
+  const char *focused;
+  GVariantBuilder added;
+} StoreBatch;
+
+/* The peer's username for a private message (in either direction), the
+ * room for a room message. */
+static const char *
+conversation_of (const Message *message,
+                 const char    *username)
+{
+  if (message->recipient[0] == '#' || g_strcmp0 (message->sender, username) == 0)
+    return message->recipient;
+  return message->sender;
+}
+
+/* Only a new message counts: one seen before is neither signalled nor
+ * counted again. */
+static gboolean
+store_message (LtDaemonCache *self,
+               StoreBatch    *batch,
+               const Message *message,
+               GError       **error)
+{
+  const char *conversation = conversation_of (message, batch->username);
+  gint64 id = message->id;
+
+  if (!execute (self, STMT_INSERT_MESSAGE, error, "xxssss", id, message->ts, message->sender,
+                message->recipient, conversation, message->text))
+    return FALSE;
+  if (sqlite3_changes (self->db) == 0)
+    return TRUE;
+
+  g_variant_builder_add (&batch->added, "(stxss)", conversation, message->id, message->ts,
+                         message->sender, message->text);
+
+  if (g_strcmp0 (message->recipient, batch->username) == 0 &&
+      !execute (self, STMT_RAISE_CURSOR, error, "sx", CURSOR_HIGHEST_RECEIVED, id))
+    return FALSE;
+
+  if (g_strcmp0 (message->sender, batch->username) == 0 ||
+      g_strcmp0 (conversation, batch->focused) == 0)
+    return TRUE;
+  return execute (self, STMT_BUMP_UNREAD, error, "sx", conversation, id);
+}
+
+static gboolean
+store_batch (LtDaemonCache *self,
+             gpointer       data,
+             GError       **error)
+{
+  StoreBatch *batch = data;
+  GVariantIter iter;
+  Message message;
+
+  g_variant_iter_init (&iter, batch->messages);
+  while (g_variant_iter_next (&iter, "(tx&s&s&s)", &message.id, &message.ts, &message.sender,
+                              &message.recipient, &message.text))
+    {
+      if (!store_message (self, batch, &message, error))
+        return FALSE;
+    }
+
+  return TRUE;
+}
+
+static GVariant *
+store_messages_job (LtDaemonCache *self,
+                    GVariant      *args,
+                    GError       **error)
+{
+  g_autoptr(GVariant) messages = g_variant_get_child_value (args, 0);
+  StoreBatch batch = { .messages = messages };
+
+  g_variant_get_child (args, 1, "&s", &batch.username);
+  g_variant_get_child (args, 2, "&s", &batch.focused);
+  g_variant_builder_init (&batch.added, G_VARIANT_TYPE ("a(stxss)"));
+
+  if (!run_in_transaction (self, store_batch, &batch, error))
+    {
+      g_variant_builder_clear (&batch.added);
+      return NULL;
+    }
+
+  return g_variant_builder_end (&batch.added);
+}
+
+/* A page is complete when it is full: then it holds the @limit newest
+ * messages below @before that the cache knows of.  A shorter page may
+ * miss older messages the cache never saw (history from before this
+ * cache existed), so the daemon asks the server for it. */
+static GVariant *
+history_job (LtDaemonCache *self,
+             GVariant      *args,
+             GError       **error)
+{
+  const char *conversation;
+  guint64 before;
+  guint32 limit;
+  GVariant *messages;
+
+  g_variant_get (args, "(&stu)", &conversation, &before, &limit);
+  if (before == 0 || before > G_MAXINT64)
+    before = G_MAXINT64;
+
+  messages = query_rows (self, STMT_HISTORY, "txsss", error, "sxx", conversation,
+                         (gint64) before, (gint64) limit);
+  if (messages == NULL)
+    return NULL;
+
+  return g_variant_new ("(@a(txsss)b)", messages, g_variant_n_children (messages) == limit);
+}
+
+static GVariant *
+outbox_add_job (LtDaemonCache *self,
+                GVariant      *args,
+                GError       **error)
+{
+  g_autofree char *client_id = g_uuid_string_random ();
+  const char *to;
+  const char *text;
+
+  g_variant_get (args, "(&s&s)", &to, &text);
+  if (!execute (self, STMT_OUTBOX_ADD, error, "sssx", client_id, to, text,
+                g_get_real_time () / 1000))
+    return NULL;
+
+  return g_variant_new ("(ts)", (guint64) sqlite3_last_insert_rowid (self->db), client_id);
+}
+
+static GVariant *
+outbox_list_job (LtDaemonCache *self,
+                 GVariant      *args,
+                 GError       **error)
+{
+  return query_rows (self, STMT_OUTBOX_LIST, "tsss", error, "");
+}
+
+static GVariant *
+outbox_remove_job (LtDaemonCache *self,
+                   GVariant      *args,
+                   GError       **error)
+{
+  if (!execute (self, STMT_OUTBOX_REMOVE, error, "x", g_variant_get_int64 (args)))
+    return NULL;
+  return g_variant_new ("()");
+}
+
+static GVariant *
+mark_read_job (LtDaemonCache *self,
+               GVariant      *args,
+               GError       **error)
+{
+  if (!execute (self, STMT_MARK_READ, error, "s", g_variant_get_string (args, NULL)))
+    return NULL;
+  return g_variant_new ("()");
+}
+
+static GVariant *
+list_unread_job (LtDaemonCache *self,
+                 GVariant      *args,
+                 GError       **error)
+{
+  return query_rows (self, STMT_LIST_UNREAD, "sut", error, "");
+}
+
+static GVariant *
+highest_id_job (LtDaemonCache *self,
+                GVariant      *args,
+                GError       **error)
+{
+  gint64 id;
+
+  if (!query_int64 (self, STMT_GET_CURSOR, &id, error, "s", CURSOR_HIGHEST_RECEIVED))
+    return NULL;
+  return g_variant_new_uint64 (id);
+}
+
+static void
+job_free (Job *job)
+{
+  g_clear_pointer (&job->args, g_variant_unref);
+  g_clear_pointer (&job->result, g_variant_unref);
+  g_clear_error (&job->error);
+  g_clear_object (&job->task);
+  g_free (job);
+}
+
+/* In the task's main context. */
+static gboolean
+complete_job (gpointer user_data)
+{
+  Job *job = user_data;
+
+  if (job->error != NULL)
+    g_task_return_error (job->task, g_steal_pointer (&job->error));
+  else
+    g_task_return_pointer (job->task, g_steal_pointer (&job->result),
+                           (GDestroyNotify) g_variant_unref);
+  return G_SOURCE_REMOVE;
+}
+
+static gpointer
+cache_thread (gpointer user_data)
+{
+  LtDaemonCache *self = user_data;
+  Job *job;
+
+  while ((job = g_async_queue_pop (self->jobs)) != &stop_job)
+    {
+      job->result = job->func (self, job->args, &job->error);
+      if (job->result != NULL)
+        g_variant_take_ref (job->result);
+
+      /* job_free runs in the task's context as well: the task holds the
+       * cache, whose finalize joins this thread, so its last reference
+       * must not be dropped here. */
+      g_main_context_invoke_full (g_task_get_context (job->task), G_PRIORITY_DEFAULT,
+                                  complete_job, job, (GDestroyNotify) job_free);
+    }
+
+  close_database (self);
+  return NULL;
+}
+
+/* Takes @args if floating.  The task keeps the cache alive until the
+ * job is done. */
+static void
+queue_job (LtDaemonCache      *self,
+           JobFunc             func,
+           GVariant           *args,
+           gpointer            source_tag,
+           GCancellable       *cancellable,
+           GAsyncReadyCallback callback,
+           gpointer            user_data)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (job->task, source_tag);
+  job->func = func;
+  job->args = g_variant_ref_sink (args);
+  g_async_queue_push (self->jobs, job);
+}
+
+static GVariant *
+propagate_result (LtDaemonCache *self,
+                  GAsyncResult  *result,
+                  gpointer       source_tag,
+                  GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == source_tag, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* For the operations whose result is "()". */
+static gboolean
+propagate_done (LtDaemonCache *self,
+                GAsyncResult  *result,
+                gpointer       source_tag,
+                GError       **error)
+{
+  g_autoptr(GVariant) done = propagate_result (self, result, source_tag, error);
+
+  return done != NULL;
+}
+
+/* Keeps what is safe in a folder name: ASCII letters, digits, "-", "_",
+ * "~" and "." except at the start (no "..", no hidden folder); the rest
+ * becomes %XX.  Host names do not care about case, so @server is
+ * lowercased. */
+static char *
+folder_name (const char *component)
+{
+  g_autofree char *escaped = g_uri_escape_string (component, NULL, FALSE);
+
+  if (escaped[0] == '.')
+    return g_strconcat ("%2E", escaped + 1, NULL);
+  if (escaped[0] == '\0')
+    return g_strdup ("%00");
+  return g_steal_pointer (&escaped);
+}
+
+/**
+ * lt_daemon_cache_dir_for:
+ * @server: the server as "host:port"
+ * @username: the user
+ *
+ * Returns: (transfer full): $XDG_DATA_HOME/liaotian/<server>/<user>,
+ *   with both components escaped so that each is one safe folder name
+ */
+char *
+lt_daemon_cache_dir_for (const char *server,
+                         const char *username)
+{
+  g_autofree char *host = NULL;
+  g_autofree char *server_folder = NULL;
+  g_autofree char *user_folder = NULL;
+
+  g_return_val_if_fail (server != NULL, NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+
+  host = g_ascii_strdown (server, -1);
+  server_folder = folder_name (host);
+  user_folder = folder_name (username);
+  return g_build_filename (g_get_user_data_dir (), "liaotian", server_folder, user_folder, NULL);
+}
+
+/**
+ * lt_daemon_cache_new_async:
+ * @dir: the cache's folder, e.g. from lt_daemon_cache_dir_for(); it is
+ *   created 0700 if needed
+ *
+ * Opens (or creates and migrates) the cache in @dir on the cache's
+ * thread.  Filesystem errors are G_IO_ERROR, SQLite errors and a schema
+ * newer than this code LT_DAEMON_ERROR_FAILED.
+ *
+ * Dropping the last reference to the cache waits for its thread to
+ * close the database (a WAL checkpoint): do it at logout, not per call.
+ */
+void
+lt_daemon_cache_new_async (const char         *dir,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  g_autoptr(LtDaemonCache) self = NULL;
+
+  g_return_if_fail (dir != NULL);
+
+  self = g_object_new (LT_TYPE_DAEMON_CACHE, NULL);
+  /* A bytestring: a path need not be UTF-8. */
+  queue_job (self, open_job, g_variant_new_bytestring (dir), lt_daemon_cache_new_async,
+             cancellable, callback, user_data);
+}
+
+/**
+ * lt_daemon_cache_new_finish:
+ *
+ * Returns: (transfer full): the open cache, or %NULL with @error set
+ */
+LtDaemonCache *
+lt_daemon_cache_new_finish (GAsyncResult *result,
+                            GError      **error)
+{
+  LtDaemonCache *self;
+
+  g_return_val_if_fail (G_IS_TASK (result), NULL);
+
+  self = g_task_get_source_object (G_TASK (result));
+  if (!propagate_done (self, result, lt_daemon_cache_new_async, error))
+    return NULL;
+  return g_object_ref (self);
+}
+
+/**
+ * lt_daemon_cache_outbox_add_async:
+ * @to: a username or a "#room"
+ * @text: the message
+ *
+ * Queues a message for sending, on disk, with a new random client_id.
+ */
+void
+lt_daemon_cache_outbox_add_async (LtDaemonCache      *self,
+                                  const char         *to,
+                                  const char         *text,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+  g_return_if_fail (to != NULL && text != NULL);
+
+  queue_job (self, outbox_add_job, g_variant_new ("(ss)", to, text),
+             lt_daemon_cache_outbox_add_async, cancellable, callback, user_data);
+}
+
+/**
+ * lt_daemon_cache_outbox_add_finish:
+ * @local_id: (out) (optional): the entry's id, never reused
+ * @client_id: (out) (optional) (transfer full): the client_id to send
+ *   with it, 36 characters
+ */
+gboolean
+lt_daemon_cache_outbox_add_finish (LtDaemonCache *self,
+                                   GAsyncResult  *result,
+                                   guint64       *local_id,
+                                   char         **client_id,
+                                   GError       **error)
+{
+  g_autoptr(GVariant) added = NULL;
+
+  added = propagate_result (self, result, lt_daemon_cache_outbox_add_async, error);
+  if (added == NULL)
+    return FALSE;
+
+  g_variant_get (added, "(ts)", local_id, client_id);
+  return TRUE;
+}
+
+/**
+ * lt_daemon_cache_outbox_list_async:
+ *
+ * Lists the outbox, to resend it after a (re)connection.
+ */
+void
+lt_daemon_cache_outbox_list_async (LtDaemonCache      *self,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+
+  queue_job (self, outbox_list_job, g_variant_new ("()"), lt_daemon_cache_outbox_list_async,
+             cancellable, callback, user_data);
+}
+
+/**
+ * lt_daemon_cache_outbox_list_finish:
+ *
+ * Returns: (transfer full): "a(tsss)", (local_id, client_id, to, text)
+ *   of every queued message, oldest first; %NULL on error
+ */
+GVariant *
+lt_daemon_cache_outbox_list_finish (LtDaemonCache *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return propagate_result (self, result, lt_daemon_cache_outbox_list_async, error);
+}
+
+/**
+ * lt_daemon_cache_outbox_remove_async:
+ * @local_id: what outbox_add gave
+ *
+ * Drops a message the server has answered (committed or refused).  An
+ * id that is not queued is no error.
+ */
+void
+lt_daemon_cache_outbox_remove_async (LtDaemonCache      *self,
+                                     guint64             local_id,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+  g_return_if_fail (local_id <= G_MAXINT64);
+
+  queue_job (self, outbox_remove_job, g_variant_new_int64 (local_id),
+             lt_daemon_cache_outbox_remove_async, cancellable, callback, user_data);
+}
+
+gboolean
+lt_daemon_cache_outbox_remove_finish (LtDaemonCache *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  return propagate_done (self, result, lt_daemon_cache_outbox_remove_async, error);
+}
+
+/**
+ * lt_daemon_cache_store_messages_async:
+ * @messages: "a(txsss)", (id, ts, from, to, text) as the server sent them
+ * @username: the logged-in user, who owns this cache
+ * @focused: (nullable): the conversation the person is looking at
+ *
+ * Stores @messages in one transaction, deduplicated by id.  Each new
+ * message bumps the unread count of its conversation, unless the user
+ * sent it or the conversation is @focused; each new one to @username
+ * raises lt_daemon_cache_highest_id_async().
+ */
+void
+lt_daemon_cache_store_messages_async (LtDaemonCache      *self,
+                                      GVariant           *messages,
+                                      const char         *username,
+                                      const char         *focused,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+  g_return_if_fail (g_variant_is_of_type (messages, G_VARIANT_TYPE ("a(txsss)")));
+  g_return_if_fail (username != NULL);
+
+  queue_job (self, store_messages_job,
+             g_variant_new ("(@a(txsss)ss)", messages, username, focused != NULL ? focused : ""),
+             lt_daemon_cache_store_messages_async, cancellable, callback, user_data);
+}
+
+/**
+ * lt_daemon_cache_store_messages_finish:
+ *
+ * Returns: (transfer full): "a(stxss)", the new messages in the order
+ *   given, each as the arguments of MessageReceived (conversation, id,
+ *   ts, sender, text); %NULL on error, when nothing was stored
+ */
+GVariant *
+lt_daemon_cache_store_messages_finish (LtDaemonCache *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  return propagate_result (self, result, lt_daemon_cache_store_messages_async, error);
+}
+
+/**
+ * lt_daemon_cache_history_async:
+ * @conversation: a username or a "#room"
+ * @before: only messages with a smaller id; 0 for the newest
+ * @limit: at most this many, at least 1
+ *
+ * One page of a conversation from the cache, as GetHistory pages.
+ */
+void
+lt_daemon_cache_history_async (LtDaemonCache      *self,
+                               const char         *conversation,
+                               guint64             before,
+                               guint               limit,
+                               GCancellable       *cancellable,
+                               GAsyncReadyCallback callback,
+                               gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+  g_return_if_fail (conversation != NULL);
+  g_return_if_fail (limit > 0);
+
+  queue_job (self, history_job, g_variant_new ("(stu)", conversation, before, limit),
+             lt_daemon_cache_history_async, cancellable, callback, user_data);
+}
+
+/**
+ * lt_daemon_cache_history_finish:
+ * @complete: (out): whether the page is what the server would answer,
+ *   which the cache knows only for a full page (@limit messages)
+ *
+ * Returns: (transfer full): "a(txsss)", (id, ts, from, to, text) newest
+ *   first; %NULL on error
+ */
+GVariant *
+lt_daemon_cache_history_finish (LtDaemonCache *self,
+                                GAsyncResult  *result,
+                                gboolean      *complete,
+                                GError       **error)
+{
+  g_autoptr(GVariant) page = NULL;
+  GVariant *messages;
+
+  g_return_val_if_fail (complete != NULL, NULL);
+
+  page = propagate_result (self, result, lt_daemon_cache_history_async, error);
+  if (page == NULL)
+    return NULL;
+
+  g_variant_get (page, "(@a(txsss)b)", &messages, complete);
+  return messages;
+}
+
+/**
+ * lt_daemon_cache_mark_read_async:
+ *
+ * Sets the unread count of @conversation to 0.
+ */
+void
+lt_daemon_cache_mark_read_async (LtDaemonCache      *self,
+                                 const char         *conversation,
+                                 GCancellable       *cancellable,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+  g_return_if_fail (conversation != NULL);
+
+  queue_job (self, mark_read_job, g_variant_new_string (conversation),
+             lt_daemon_cache_mark_read_async, cancellable, callback, user_data);
+}
+
+gboolean
+lt_daemon_cache_mark_read_finish (LtDaemonCache *self,
+                                  GAsyncResult  *result,
+                                  GError       **error)
+{
+  return propagate_done (self, result, lt_daemon_cache_mark_read_async, error);
+}
+
+void
+lt_daemon_cache_list_unread_async (LtDaemonCache      *self,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+
+  queue_job (self, list_unread_job, g_variant_new ("()"), lt_daemon_cache_list_unread_async,
+             cancellable, callback, user_data);
+}
+
+/**
+ * lt_daemon_cache_list_unread_finish:
+ *
+ * Returns: (transfer full): "a(sut)", (conversation, count, newest id)
+ *   of every conversation with unread messages, by name; %NULL on error
+ */
+GVariant *
+lt_daemon_cache_list_unread_finish (LtDaemonCache *self,
+                                    GAsyncResult  *result,
+                                    GError       **error)
+{
+  return propagate_result (self, result, lt_daemon_cache_list_unread_async, error);
+}
+
+/**
+ * lt_daemon_cache_highest_id_async:
+ *
+ * The highest id of a message to the user (private, or to oneself) that
+ * the cache has stored: what `ack` may confirm.  Room messages and the
+ * user's own sends do not count: ack moves the cursor of private
+ * messages to the user, and a room message's id could pass one that is
+ * still to come in the login push.
+ */
+void
+lt_daemon_cache_highest_id_async (LtDaemonCache      *self,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+
+  queue_job (self, highest_id_job, g_variant_new ("()"), lt_daemon_cache_highest_id_async,
+             cancellable, callback, user_data);
+}
+
+/**
+ * lt_daemon_cache_highest_id_finish:
+ * @id: (out): the id, 0 when there is none yet
+ */
+gboolean
+lt_daemon_cache_highest_id_finish (LtDaemonCache *self,
+                                   GAsyncResult  *result,
+                                   guint64       *id,
+                                   GError       **error)
+{
+  g_autoptr(GVariant) highest = NULL;
+
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  highest = propagate_result (self, result, lt_daemon_cache_highest_id_async, error);
+  if (highest == NULL)
+    return FALSE;
+
+  *id = g_variant_get_uint64 (highest);
+  return TRUE;
+}
+
+static void
+lt_daemon_cache_finalize (GObject *object)
+{
+  LtDaemonCache *self = LT_DAEMON_CACHE (object);
+
+  /* Every queued job holds a reference: the queue is empty by now. */
+  g_async_queue_push (self->jobs, &stop_job);
+  g_thread_join (g_steal_pointer (&self->thread));
+  g_clear_pointer (&self->jobs, g_async_queue_unref);
+
+  G_OBJECT_CLASS (lt_daemon_cache_parent_class)->finalize (object);
+}
+
+static void
+lt_daemon_cache_class_init (LtDaemonCacheClass *klass)
+{
+  G_OBJECT_CLASS (klass)->finalize = lt_daemon_cache_finalize;
+}
+
+static void
+lt_daemon_cache_init (LtDaemonCache *self)
+{
+  self->jobs = g_async_queue_new ();
+  self->thread = g_thread_new ("lt-daemon-cache", cache_thread, self);
+}

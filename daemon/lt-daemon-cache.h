@@ -1,0 +1,99 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+#define LT_TYPE_DAEMON_CACHE (lt_daemon_cache_get_type ())
+G_DECLARE_FINAL_TYPE (LtDaemonCache, lt_daemon_cache, LT, DAEMON_CACHE, GObject)
+
+char *lt_daemon_cache_dir_for (const char *server,
+                               const char *username);
+
+void lt_daemon_cache_new_async (const char         *dir,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data);
+LtDaemonCache *lt_daemon_cache_new_finish (GAsyncResult *result,
+                                           GError      **error);
+
+void lt_daemon_cache_outbox_add_async (LtDaemonCache      *self,
+                                       const char         *to,
+                                       const char         *text,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+gboolean lt_daemon_cache_outbox_add_finish (LtDaemonCache *self,
+                                            GAsyncResult  *result,
+                                            guint64       *local_id,
+                                            char         **client_id,
+                                            GError       **error);
+
+void lt_daemon_cache_outbox_list_async (LtDaemonCache      *self,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+GVariant *lt_daemon_cache_outbox_list_finish (LtDaemonCache *self,
+                                              GAsyncResult  *result,
+                                              GError       **error);
+
+void lt_daemon_cache_outbox_remove_async (LtDaemonCache      *self,
+                                          guint64             local_id,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+gboolean lt_daemon_cache_outbox_remove_finish (LtDaemonCache *self,
+                                               GAsyncResult  *result,
+                                               GError       **error);
+
+void lt_daemon_cache_store_messages_async (LtDaemonCache      *self,
+                                           GVariant           *messages,
+                                           const char         *username,
+                                           const char         *focused,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+GVariant *lt_daemon_cache_store_messages_finish (LtDaemonCache *self,
+                                                 GAsyncResult  *result,
+                                                 GError       **error);
+
+void lt_daemon_cache_history_async (LtDaemonCache      *self,
+                                    const char         *conversation,
+                                    guint64             before,
+                                    guint               limit,
+                                    GCancellable       *cancellable,
+                                    GAsyncReadyCallback callback,
+                                    gpointer            user_data);
+GVariant *lt_daemon_cache_history_finish (LtDaemonCache *self,
+                                          GAsyncResult  *result,
+                                          gboolean      *complete,
+                                          GError       **error);
+
+void lt_daemon_cache_mark_read_async (LtDaemonCache      *self,
+                                      const char         *conversation,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data);
+gboolean lt_daemon_cache_mark_read_finish (LtDaemonCache *self,
+                                           GAsyncResult  *result,
+                                           GError       **error);
+
+void lt_daemon_cache_list_unread_async (LtDaemonCache      *self,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data);
+GVariant *lt_daemon_cache_list_unread_finish (LtDaemonCache *self,
+                                              GAsyncResult  *result,
+                                              GError       **error);
+
+void lt_daemon_cache_highest_id_async (LtDaemonCache      *self,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+gboolean lt_daemon_cache_highest_id_finish (LtDaemonCache *self,
+                                            GAsyncResult  *result,
+                                            guint64       *id,
+                                            GError       **error);
+
+G_END_DECLS
