@@ -10,7 +10,10 @@
 # dependency() looks for, glib-networking for TLS at run time, openssl
 # to make certificates (the TLS test makes a throwaway one), valgrind
 # for `meson test --setup valgrind`, python3 (Debian's, run as
-# /usr/bin/python3) for the checks of data/ and the D-Bus docs.
+# /usr/bin/python3) for the checks of data/ and the D-Bus docs,
+# libnotify for the daemon's desktop notifications, and dbus-daemon and
+# python3-dbusmock for the daemon tests' private buses and their mock
+# notification service.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 LT_PACKAGES=(
   meson
@@ -24,10 +27,13 @@ LT_PACKAGES=(
   libsqlite3-dev
   libsodium-dev
   libsoup-3.0-dev
+  libnotify-dev
   glib-networking
   openssl
   valgrind
   python3
+  dbus-daemon
+  python3-dbusmock
 )
 
 # lt_ensure_packages PKG...
