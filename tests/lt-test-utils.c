@@ -346,6 +346,7 @@ struct _LtTestServer
   GPollableInputStream *stdout_stream;
   char *address;
   guint16 port;
+  char port_argument[8]; /* "0" until the first start picked a port */
 };
 
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
@@ -462,9 +463,11 @@ server_argv (LtTestServer *self)
 {
   GPtrArray *argv = g_ptr_array_new ();
 
+  /* A restart keeps the port, so that clients can reconnect. */
+  g_snprintf (self->port_argument, sizeof self->port_argument, "%u", self->port);
   add_server_command (argv, FALSE);
   g_ptr_array_add (argv, "--port");
-  g_ptr_array_add (argv, "0");
+  g_ptr_array_add (argv, self->port_argument);
   g_ptr_array_add (argv, "--data-dir");
   g_ptr_array_add (argv, self->data_dir);
   if (self->cert_file != NULL)

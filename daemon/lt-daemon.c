@@ -1,0 +1,593 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* LtDaemon: the daemon's one session with a Liaotian server.
+ *
+ * It logs in, and when the connection drops it reconnects by itself:
+ * after 1 s, then doubling up to max-retry-delay, with ±20 % jitter so
+ * that a restarted server is not hit by all its clients at once, and at
+ * once when the network comes back.  The password is kept in memory
+ * only, to log in again; an authentication failure (the password was
+ * changed elsewhere) ends the retries instead of looping. */
+#include "config.h"
+
+#include "lt-daemon.h"
+#include "lt-daemon-connection.h"
+#include "lt-daemon-error.h"
+#include "lt-json.h"
+#include "lt-protocol.h"
+
+#include <string.h>
+
+#define FIRST_RETRY_MS 1000
+#define DEFAULT_MAX_RETRY_MS 60000
+#define JITTER 0.2
+
+struct _LtDaemon
+{
+  GObject parent_instance;
+
+  char *server;
+  LtDaemonState state;
+  char *username; /* "" while offline */
+  char *nickname;
+  char *password; /* in memory only, while (re)connecting or logged in */
+  char *last_error;
+
+  LtDaemonConnection *connection;
+  GCancellable *attempt; /* the connect and login under way */
+  GTask *login_task; /* a Login waiting for its first attempt */
+  guint retry_id;
+  guint retry_delay_ms;
+  guint max_retry_delay_ms;
+  GNetworkMonitor *network_monitor;
+};
+
+enum {
+  PROP_0,
+  PROP_STATE,
+  PROP_SERVER,
+  PROP_USERNAME,
+  PROP_NICKNAME,
+  PROP_LAST_ERROR,
+  PROP_MAX_RETRY_DELAY,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+G_DEFINE_FINAL_TYPE (LtDaemon, lt_daemon, G_TYPE_OBJECT)
+G_DEFINE_ENUM_TYPE (LtDaemonState, lt_daemon_state,
+                    G_DEFINE_ENUM_VALUE (LT_DAEMON_STATE_OFFLINE, "offline"),
+                    G_DEFINE_ENUM_VALUE (LT_DAEMON_STATE_CONNECTING, "connecting"),
+                    G_DEFINE_ENUM_VALUE (LT_DAEMON_STATE_CONNECTED, "connected"),
+                    G_DEFINE_ENUM_VALUE (LT_DAEMON_STATE_LOGGED_IN, "logged-in"))
+
+static void start_attempt (LtDaemon *self);
+
+/* The names of org.liaotian.Chat1's State property. */
+const char *
+lt_daemon_state_to_string (LtDaemonState state)
+{
+  g_autoptr(GEnumClass) enum_class = g_type_class_ref (LT_TYPE_DAEMON_STATE);
+  GEnumValue *value = g_enum_get_value (enum_class, state);
+
+  return value ? value->value_nick : "offline";
+}
+
+static void
+set_state (LtDaemon     *self,
+           LtDaemonState state)
+{
+  if (self->state == state)
+    return;
+
+  g_debug ("State: %s", lt_daemon_state_to_string (state));
+  self->state = state;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATE]);
+}
+
+static void
+set_string (LtDaemon   *self,
+            char      **field,
+            const char *value,
+            guint       prop_id)
+{
+  if (g_strcmp0 (*field, value) == 0)
+    return;
+
+  g_free (*field);
+  *field = g_strdup (value);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[prop_id]);
+}
+
+static void
+forget_password (LtDaemon *self)
+{
+  if (self->password == NULL)
+    return;
+
+  explicit_bzero (self->password, strlen (self->password));
+  g_clear_pointer (&self->password, g_free);
+}
+
+static void
+drop_connection (LtDaemon *self)
+{
+  if (self->connection == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (self->connection, self);
+  lt_daemon_connection_close (self->connection);
+  g_clear_object (&self->connection);
+}
+
+static void
+cancel_attempt (LtDaemon *self)
+{
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  if (self->attempt != NULL)
+    g_cancellable_cancel (self->attempt);
+  g_clear_object (&self->attempt);
+}
+
+static void
+go_offline (LtDaemon *self)
+{
+  cancel_attempt (self);
+  drop_connection (self);
+  forget_password (self);
+  set_string (self, &self->username, "", PROP_USERNAME);
+  set_string (self, &self->nickname, "", PROP_NICKNAME);
+  set_state (self, LT_DAEMON_STATE_OFFLINE);
+}
+
+/* Ends a waiting Login with @error (mapped to a bus error). */
+static void
+fail_login_task (LtDaemon     *self,
+                 const GError *error)
+{
+  g_autoptr(GTask) task = g_steal_pointer (&self->login_task);
+
+  if (task != NULL)
+    g_task_return_error (task, lt_daemon_error_from_protocol (error));
+}
+
+static gboolean
+on_retry (gpointer user_data)
+{
+  LtDaemon *self = user_data;
+
+  self->retry_id = 0;
+  start_attempt (self);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+schedule_retry (LtDaemon *self)
+{
+  double jitter = 1.0 - JITTER + 2 * JITTER * g_random_double ();
+  guint delay_ms = self->retry_delay_ms * jitter;
+
+  g_clear_handle_id (&self->retry_id, g_source_remove);
+  g_debug ("Reconnecting in %u ms", delay_ms);
+  self->retry_id = g_timeout_add (delay_ms, on_retry, self);
+  self->retry_delay_ms = MIN (self->retry_delay_ms * 2, self->max_retry_delay_ms);
+}
+
+/* A connection or login failed for a reason that may pass: the first
+ * Login reports it; a reconnection tries again later. */
+static void
+attempt_failed (LtDaemon     *self,
+                const GError *error)
+{
+  drop_connection (self);
+
+  if (self->login_task != NULL)
+    {
+      fail_login_task (self, error);
+      go_offline (self);
+      return;
+    }
+
+  g_message ("Connection to %s lost: %s", self->server, error->message);
+  set_string (self, &self->last_error, error->message, PROP_LAST_ERROR);
+  set_state (self, LT_DAEMON_STATE_CONNECTING);
+  schedule_retry (self);
+}
+
+/* The server said no to these credentials: retrying cannot help. */
+static gboolean
+is_authentication_failure (const GError *error)
+{
+  return g_error_matches (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_WRONG_PASSWORD)
+         || g_error_matches (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_NO_SUCH_USER)
+         || g_error_matches (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_INVALID_PARAMS);
+}
+
+static void
+give_up (LtDaemon     *self,
+         const GError *error)
+{
+  g_message ("Login to %s refused, not retrying: %s", self->server, error->message);
+  set_string (self, &self->last_error, error->message, PROP_LAST_ERROR);
+  fail_login_task (self, error);
+  go_offline (self);
+}
+
+static void
+on_logged_in (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(LtDaemon) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GTask) task = NULL;
+  const char *nickname = "";
+
+  reply = lt_daemon_connection_call_finish (LT_DAEMON_CONNECTION (source), result, &error);
+  if (LT_DAEMON_CONNECTION (source) != self->connection
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+    return;
+
+  if (reply == NULL)
+    {
+      if (is_authentication_failure (error))
+        give_up (self, error);
+      else
+        attempt_failed (self, error);
+      return;
+    }
+
+  lt_json_get_string (reply, "nickname", FALSE, &nickname, NULL);
+  set_string (self, &self->nickname, nickname, PROP_NICKNAME);
+  set_string (self, &self->last_error, "", PROP_LAST_ERROR);
+  self->retry_delay_ms = FIRST_RETRY_MS;
+  set_state (self, LT_DAEMON_STATE_LOGGED_IN);
+  g_info ("Logged in to %s as %s", self->server, self->username);
+
+  task = g_steal_pointer (&self->login_task);
+  if (task != NULL)
+    g_task_return_boolean (task, TRUE);
+}
+
+static void
+on_connected (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(LtDaemon) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) params = NULL;
+
+  if (!lt_daemon_connection_connect_finish (LT_DAEMON_CONNECTION (source), result, &error))
+    {
+      if (LT_DAEMON_CONNECTION (source) == self->connection
+          && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        attempt_failed (self, error);
+      return;
+    }
+
+  if (LT_DAEMON_CONNECTION (source) != self->connection)
+    return;
+
+  set_state (self, LT_DAEMON_STATE_CONNECTED);
+  params = json_object_new ();
+  json_object_set_string_member (params, "username", self->username);
+  json_object_set_string_member (params, "password", self->password);
+  lt_daemon_connection_call_async (self->connection, "login", params, self->attempt,
+                                   on_logged_in, g_object_ref (self));
+}
+
+/* An established connection dropped (pending calls have failed first). */
+static void
+on_connection_closed (LtDaemonConnection *connection,
+                      const GError       *error,
+                      LtDaemon           *self)
+{
+  g_autoptr(GError) closed = NULL;
+
+  if (error == NULL)
+    error = closed = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CONNECTION_CLOSED,
+                                          "The server closed the connection");
+  attempt_failed (self, error);
+}
+
+static void
+start_attempt (LtDaemon *self)
+{
+  cancel_attempt (self);
+  drop_connection (self);
+  set_state (self, LT_DAEMON_STATE_CONNECTING);
+
+  self->attempt = g_cancellable_new ();
+  self->connection = lt_daemon_connection_new (self->server, FALSE, NULL);
+  g_signal_connect (self->connection, "closed", G_CALLBACK (on_connection_closed), self);
+  lt_daemon_connection_connect_async (self->connection, self->attempt, on_connected,
+                                      g_object_ref (self));
+}
+
+/**
+ * lt_daemon_login_async:
+ *
+ * Connects and logs in.  Completes once logged in, or with the reason
+ * it could not (LT_DAEMON_ERROR_OFFLINE when the server cannot be
+ * reached); from then on, the daemon stays logged in by itself.
+ */
+void
+lt_daemon_login_async (LtDaemon           *self,
+                       const char         *username,
+                       const char         *password,
+                       GCancellable       *cancellable,
+                       GAsyncReadyCallback callback,
+                       gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (LT_IS_DAEMON (self));
+  g_return_if_fail (username != NULL && password != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lt_daemon_login_async);
+
+  if (self->state != LT_DAEMON_STATE_OFFLINE)
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED,
+                               "Already logged in as %s; log out first", self->username);
+      return;
+    }
+
+  set_string (self, &self->username, username, PROP_USERNAME);
+  self->password = g_strdup (password);
+  self->retry_delay_ms = FIRST_RETRY_MS;
+  self->login_task = g_steal_pointer (&task);
+  start_attempt (self);
+}
+
+gboolean
+lt_daemon_login_finish (LtDaemon     *self,
+                        GAsyncResult *result,
+                        GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
+}
+
+/* Logs out, forgets the password and goes offline. */
+void
+lt_daemon_logout (LtDaemon *self)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_return_if_fail (LT_IS_DAEMON (self));
+
+  if (self->connection != NULL && self->state == LT_DAEMON_STATE_LOGGED_IN)
+    lt_daemon_connection_call_async (self->connection, "logout", NULL, NULL, NULL, NULL);
+
+  error = g_error_new_literal (LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED, "Logged out");
+  fail_login_task (self, error);
+  go_offline (self);
+}
+
+/**
+ * lt_daemon_reconnect_now:
+ *
+ * Cuts a reconnection delay short and resets the backoff: the network
+ * is back, or the machine resumed.
+ */
+void
+lt_daemon_reconnect_now (LtDaemon *self)
+{
+  g_return_if_fail (LT_IS_DAEMON (self));
+
+  if (self->retry_id == 0)
+    return;
+
+  self->retry_delay_ms = FIRST_RETRY_MS;
+  start_attempt (self);
+}
+
+static void
+on_network_changed (GNetworkMonitor *monitor,
+                    gboolean         available,
+                    LtDaemon        *self)
+{
+  if (available)
+    lt_daemon_reconnect_now (self);
+}
+
+LtDaemonState
+lt_daemon_get_state (LtDaemon *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON (self), LT_DAEMON_STATE_OFFLINE);
+
+  return self->state;
+}
+
+const char *
+lt_daemon_get_server (LtDaemon *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON (self), NULL);
+
+  return self->server;
+}
+
+/* A new server while (re)connecting or logged in: move over at once. */
+void
+lt_daemon_set_server (LtDaemon   *self,
+                      const char *server)
+{
+  g_return_if_fail (LT_IS_DAEMON (self));
+  g_return_if_fail (server != NULL);
+
+  if (g_strcmp0 (self->server, server) == 0)
+    return;
+
+  set_string (self, &self->server, server, PROP_SERVER);
+  if (self->state != LT_DAEMON_STATE_OFFLINE)
+    {
+      self->retry_delay_ms = FIRST_RETRY_MS;
+      start_attempt (self);
+    }
+}
+
+const char *
+lt_daemon_get_username (LtDaemon *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON (self), NULL);
+
+  return self->username;
+}
+
+const char *
+lt_daemon_get_nickname (LtDaemon *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON (self), NULL);
+
+  return self->nickname;
+}
+
+/* Why the last connection or login failed; "" after a login. */
+const char *
+lt_daemon_get_last_error (LtDaemon *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON (self), NULL);
+
+  return self->last_error;
+}
+
+LtDaemon *
+lt_daemon_new (const char *server)
+{
+  return g_object_new (LT_TYPE_DAEMON, "server", server, NULL);
+}
+
+static void
+lt_daemon_get_property (GObject    *object,
+                        guint       prop_id,
+                        GValue     *value,
+                        GParamSpec *pspec)
+{
+  LtDaemon *self = LT_DAEMON (object);
+
+  switch (prop_id)
+    {
+    case PROP_STATE:
+      g_value_set_enum (value, self->state);
+      break;
+    case PROP_SERVER:
+      g_value_set_string (value, self->server);
+      break;
+    case PROP_USERNAME:
+      g_value_set_string (value, self->username);
+      break;
+    case PROP_NICKNAME:
+      g_value_set_string (value, self->nickname);
+      break;
+    case PROP_LAST_ERROR:
+      g_value_set_string (value, self->last_error);
+      break;
+    case PROP_MAX_RETRY_DELAY:
+      g_value_set_uint (value, self->max_retry_delay_ms);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lt_daemon_set_property (GObject      *object,
+                        guint         prop_id,
+                        const GValue *value,
+                        GParamSpec   *pspec)
+{
+  LtDaemon *self = LT_DAEMON (object);
+
+  switch (prop_id)
+    {
+    case PROP_SERVER:
+      lt_daemon_set_server (self, g_value_get_string (value));
+      break;
+    case PROP_MAX_RETRY_DELAY:
+      if (self->max_retry_delay_ms != g_value_get_uint (value))
+        {
+          self->max_retry_delay_ms = g_value_get_uint (value);
+          g_object_notify_by_pspec (object, pspec);
+        }
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+lt_daemon_dispose (GObject *object)
+{
+  LtDaemon *self = LT_DAEMON (object);
+
+  cancel_attempt (self);
+  drop_connection (self);
+  g_clear_object (&self->network_monitor);
+
+  G_OBJECT_CLASS (lt_daemon_parent_class)->dispose (object);
+}
+
+static void
+lt_daemon_finalize (GObject *object)
+{
+  LtDaemon *self = LT_DAEMON (object);
+
+  forget_password (self);
+  g_clear_pointer (&self->server, g_free);
+  g_clear_pointer (&self->username, g_free);
+  g_clear_pointer (&self->nickname, g_free);
+  g_clear_pointer (&self->last_error, g_free);
+
+  G_OBJECT_CLASS (lt_daemon_parent_class)->finalize (object);
+}
+
+static void
+lt_daemon_class_init (LtDaemonClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->get_property = lt_daemon_get_property;
+  object_class->set_property = lt_daemon_set_property;
+  object_class->dispose = lt_daemon_dispose;
+  object_class->finalize = lt_daemon_finalize;
+
+  properties[PROP_STATE] =
+    g_param_spec_enum ("state", NULL, NULL, LT_TYPE_DAEMON_STATE, LT_DAEMON_STATE_OFFLINE,
+                       G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_SERVER] =
+    g_param_spec_string ("server", NULL, NULL, "127.0.0.1:4567",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_USERNAME] =
+    g_param_spec_string ("username", NULL, NULL, "",
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_NICKNAME] =
+    g_param_spec_string ("nickname", NULL, NULL, "",
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_LAST_ERROR] =
+    g_param_spec_string ("last-error", NULL, NULL, "",
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_MAX_RETRY_DELAY] =
+    g_param_spec_uint ("max-retry-delay", NULL, NULL, FIRST_RETRY_MS, G_MAXUINT,
+                       DEFAULT_MAX_RETRY_MS,
+                       G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+lt_daemon_init (LtDaemon *self)
+{
+  self->username = g_strdup ("");
+  self->nickname = g_strdup ("");
+  self->last_error = g_strdup ("");
+  self->max_retry_delay_ms = DEFAULT_MAX_RETRY_MS;
+  self->retry_delay_ms = FIRST_RETRY_MS;
+  self->network_monitor = g_object_ref (g_network_monitor_get_default ());
+  g_signal_connect_object (self->network_monitor, "network-changed",
+                           G_CALLBACK (on_network_changed), self, 0);
+}

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gio/gio.h>
+
+G_BEGIN_DECLS
+
+/**
+ * LtDaemonState:
+ * @LT_DAEMON_STATE_OFFLINE: not logged in, or given up
+ * @LT_DAEMON_STATE_CONNECTING: connecting, or waiting to reconnect
+ * @LT_DAEMON_STATE_CONNECTED: connected, logging in
+ * @LT_DAEMON_STATE_LOGGED_IN: logged in
+ */
+typedef enum
+{
+  LT_DAEMON_STATE_OFFLINE,
+  LT_DAEMON_STATE_CONNECTING,
+  LT_DAEMON_STATE_CONNECTED,
+  LT_DAEMON_STATE_LOGGED_IN,
+} LtDaemonState;
+
+#define LT_TYPE_DAEMON_STATE (lt_daemon_state_get_type ())
+GType lt_daemon_state_get_type (void);
+const char *lt_daemon_state_to_string (LtDaemonState state);
+
+#define LT_TYPE_DAEMON (lt_daemon_get_type ())
+G_DECLARE_FINAL_TYPE (LtDaemon, lt_daemon, LT, DAEMON, GObject)
+
+LtDaemon *lt_daemon_new (const char *server);
+LtDaemonState lt_daemon_get_state (LtDaemon *self);
+const char *lt_daemon_get_server (LtDaemon *self);
+void lt_daemon_set_server (LtDaemon   *self,
+                           const char *server);
+const char *lt_daemon_get_username (LtDaemon *self);
+const char *lt_daemon_get_nickname (LtDaemon *self);
+const char *lt_daemon_get_last_error (LtDaemon *self);
+void lt_daemon_login_async (LtDaemon           *self,
+                            const char         *username,
+                            const char         *password,
+                            GCancellable       *cancellable,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data);
+gboolean lt_daemon_login_finish (LtDaemon     *self,
+                                 GAsyncResult *result,
+                                 GError      **error);
+void lt_daemon_logout (LtDaemon *self);
+void lt_daemon_reconnect_now (LtDaemon *self);
+
+G_END_DECLS
