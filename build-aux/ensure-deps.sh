@@ -11,9 +11,10 @@
 # to make certificates (the TLS test makes a throwaway one), valgrind
 # for `meson test --setup valgrind`, python3 (Debian's, run as
 # /usr/bin/python3) for the checks of data/ and the D-Bus docs,
-# libnotify for the daemon's desktop notifications, and dbus-daemon and
+# libnotify for the daemon's desktop notifications, dbus-daemon and
 # python3-dbusmock for the daemon tests' private buses and their mock
-# notification service.
+# notification service, and gettext (xgettext, msgmerge, msgfmt) for
+# the translations in po/ and their check.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 LT_PACKAGES=(
   meson
@@ -34,6 +35,7 @@ LT_PACKAGES=(
   python3
   dbus-daemon
   python3-dbusmock
+  gettext
 )
 
 # lt_ensure_packages PKG...
