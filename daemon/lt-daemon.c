@@ -54,6 +54,16 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
+enum {
+  SIGNAL_PRESENCE_CHANGED,
+  SIGNAL_FRIEND_ADDED,
+  SIGNAL_FRIEND_REMOVED,
+  SIGNAL_ROOM_MEMBERSHIP,
+  N_SIGNALS
+};
+
+static guint signals[N_SIGNALS];
+
 G_DEFINE_FINAL_TYPE (LtDaemon, lt_daemon, G_TYPE_OBJECT)
 G_DEFINE_ENUM_TYPE (LtDaemonState, lt_daemon_state,
                     G_DEFINE_ENUM_VALUE (LT_DAEMON_STATE_OFFLINE, "offline"),
@@ -292,6 +302,47 @@ on_connection_closed (LtDaemonConnection *connection,
   attempt_failed (self, error);
 }
 
+static const char *
+param_string (JsonObject *params,
+              const char *member)
+{
+  const char *value = "";
+
+  lt_json_get_string (params, member, FALSE, &value, NULL);
+  return value ? value : "";
+}
+
+static gboolean
+param_bool (JsonObject *params,
+            const char *member)
+{
+  gboolean value = FALSE;
+
+  lt_json_get_bool (params, member, FALSE, &value, NULL);
+  return value;
+}
+
+/* Server pushes other than messages become the signals of the same
+ * name (docs/DBUS.md); unknown ones are ignored, as PROTOCOL.md asks. */
+static void
+on_notification (LtDaemonConnection *connection,
+                 const char         *method,
+                 JsonObject         *params,
+                 LtDaemon           *self)
+{
+  if (g_str_equal (method, "presence"))
+    g_signal_emit (self, signals[SIGNAL_PRESENCE_CHANGED], 0, param_string (params, "username"),
+                   param_string (params, "nickname"), param_bool (params, "online"));
+  else if (g_str_equal (method, "friend_added"))
+    g_signal_emit (self, signals[SIGNAL_FRIEND_ADDED], 0, param_string (params, "username"),
+                   param_string (params, "nickname"));
+  else if (g_str_equal (method, "friend_removed"))
+    g_signal_emit (self, signals[SIGNAL_FRIEND_REMOVED], 0, param_string (params, "username"));
+  else if (g_str_equal (method, "joined") || g_str_equal (method, "left"))
+    g_signal_emit (self, signals[SIGNAL_ROOM_MEMBERSHIP], 0, param_string (params, "room"),
+                   param_string (params, "username"), g_str_equal (method, "joined"));
+}
+
 static void
 start_attempt (LtDaemon *self)
 {
@@ -302,6 +353,7 @@ start_attempt (LtDaemon *self)
   self->attempt = g_cancellable_new ();
   self->connection = lt_daemon_connection_new (self->server, FALSE, NULL);
   g_signal_connect (self->connection, "closed", G_CALLBACK (on_connection_closed), self);
+  g_signal_connect (self->connection, "notification", G_CALLBACK (on_notification), self);
   lt_daemon_connection_connect_async (self->connection, self->attempt, on_connected,
                                       g_object_ref (self));
 }
@@ -385,6 +437,150 @@ lt_daemon_reconnect_now (LtDaemon *self)
 
   self->retry_delay_ms = FIRST_RETRY_MS;
   start_attempt (self);
+}
+
+/* Methods that work without a login: while offline, they get a
+ * connection of their own for the one call. */
+static gboolean
+is_anonymous_method (const char *method)
+{
+  static const char * const anonymous[] = {
+    "register", "reset_password", "reset_password_confirm", "ping", NULL
+  };
+
+  return g_strv_contains (anonymous, method);
+}
+
+static void
+on_call_done (GObject      *source,
+              GAsyncResult *result,
+              gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(GError) error = NULL;
+  JsonObject *reply;
+
+  reply = lt_daemon_connection_call_finish (LT_DAEMON_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    g_task_return_error (task, lt_daemon_error_from_protocol (error));
+  else
+    g_task_return_pointer (task, reply, (GDestroyNotify) json_object_unref);
+}
+
+typedef struct
+{
+  char *method;
+  JsonObject *params;
+} AnonymousCall;
+
+static void
+anonymous_call_free (AnonymousCall *call)
+{
+  g_free (call->method);
+  json_object_unref (call->params);
+  g_free (call);
+}
+
+/* A temporary connection is closed once its one call is answered. */
+static void
+on_anonymous_call_done (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  on_call_done (source, result, user_data);
+  lt_daemon_connection_close (LT_DAEMON_CONNECTION (source));
+}
+
+static void
+on_anonymous_connected (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LtDaemonConnection *connection = LT_DAEMON_CONNECTION (source);
+  AnonymousCall *call = g_task_get_task_data (task);
+  g_autoptr(GError) error = NULL;
+
+  if (!lt_daemon_connection_connect_finish (connection, result, &error))
+    {
+      g_task_return_error (task, lt_daemon_error_from_protocol (error));
+      return;
+    }
+
+  lt_daemon_connection_call_async (connection, call->method, call->params,
+                                   g_task_get_cancellable (task), on_anonymous_call_done,
+                                   g_object_ref (task));
+}
+
+/**
+ * lt_daemon_call_async:
+ * @method: a method of protocol v1
+ * @params: (nullable): its params
+ *
+ * Calls @method on the server in the daemon's session.  Methods that
+ * need no login (register, reset_password, ...) also work while
+ * offline, over a connection of their own.  Errors are LT_DAEMON_ERROR:
+ * NotLoggedIn while offline, Offline while reconnecting, and the
+ * server's own errors mapped one to one.
+ */
+void
+lt_daemon_call_async (LtDaemon           *self,
+                      const char         *method,
+                      JsonObject         *params,
+                      GCancellable       *cancellable,
+                      GAsyncReadyCallback callback,
+                      gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  g_autoptr(LtDaemonConnection) connection = NULL;
+
+  g_return_if_fail (LT_IS_DAEMON (self));
+  g_return_if_fail (method != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lt_daemon_call_async);
+
+  if (self->state == LT_DAEMON_STATE_LOGGED_IN)
+    {
+      lt_daemon_connection_call_async (self->connection, method, params, cancellable,
+                                       on_call_done, g_steal_pointer (&task));
+    }
+  else if (is_anonymous_method (method))
+    {
+      AnonymousCall *call = g_new0 (AnonymousCall, 1);
+
+      call->method = g_strdup (method);
+      call->params = params ? json_object_ref (params) : json_object_new ();
+      g_task_set_task_data (task, call, (GDestroyNotify) anonymous_call_free);
+      connection = lt_daemon_connection_new (self->server, FALSE, NULL);
+      lt_daemon_connection_connect_async (connection, cancellable, on_anonymous_connected,
+                                          g_steal_pointer (&task));
+    }
+  else if (self->state == LT_DAEMON_STATE_OFFLINE)
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
+                               "Log in first");
+    }
+  else
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_OFFLINE,
+                               "Not connected to %s; reconnecting", self->server);
+    }
+}
+
+/**
+ * lt_daemon_call_finish:
+ *
+ * Returns: (transfer full): the server's result object
+ */
+JsonObject *
+lt_daemon_call_finish (LtDaemon     *self,
+                       GAsyncResult *result,
+                       GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 static void
@@ -577,6 +773,19 @@ lt_daemon_class_init (LtDaemonClass *klass)
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
+
+  signals[SIGNAL_PRESENCE_CHANGED] =
+    g_signal_new ("presence-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BOOLEAN);
+  signals[SIGNAL_FRIEND_ADDED] =
+    g_signal_new ("friend-added", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[SIGNAL_FRIEND_REMOVED] =
+    g_signal_new ("friend-removed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  signals[SIGNAL_ROOM_MEMBERSHIP] =
+    g_signal_new ("room-membership", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BOOLEAN);
 }
 
 static void

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <gio/gio.h>
+#include <json-glib/json-glib.h>
 
 G_BEGIN_DECLS
 
@@ -46,5 +47,14 @@ gboolean lt_daemon_login_finish (LtDaemon     *self,
                                  GError      **error);
 void lt_daemon_logout (LtDaemon *self);
 void lt_daemon_reconnect_now (LtDaemon *self);
+void lt_daemon_call_async (LtDaemon           *self,
+                           const char         *method,
+                           JsonObject         *params,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data);
+JsonObject *lt_daemon_call_finish (LtDaemon     *self,
+                                   GAsyncResult *result,
+                                   GError      **error);
 
 G_END_DECLS

@@ -223,6 +223,202 @@ test_change_server (LtTestFixture *fixture,
   wait_for_state (daemon, LT_DAEMON_STATE_LOGGED_IN);
 }
 
+typedef struct
+{
+  gboolean done;
+  JsonObject *reply;
+  GError *error;
+} CallOutcome;
+
+static void
+on_call (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  CallOutcome *outcome = user_data;
+
+  outcome->reply = lt_daemon_call_finish (LT_DAEMON (source), result, &outcome->error);
+  outcome->done = TRUE;
+}
+
+/* Calls @method with params in the test utils' '-quoted JSON; returns
+ * the reply, or NULL with *error set. */
+static JsonObject *
+call (LtDaemon   *daemon,
+      GError    **error,
+      const char *method,
+      const char *params_format,
+      ...)
+{
+  CallOutcome outcome = { FALSE };
+  g_autoptr(JsonObject) params = NULL;
+  va_list args;
+
+  va_start (args, params_format);
+  params = lt_test_params_new_va (params_format, args);
+  va_end (args);
+
+  lt_daemon_call_async (daemon, method, params, NULL, on_call, &outcome);
+  iterate_until (&outcome.done, method);
+  if (outcome.error != NULL)
+    g_propagate_error (error, outcome.error);
+  return outcome.reply;
+}
+
+/* Register works before any login, over a connection of its own;
+ * calls that need the session say why they cannot run. */
+static void
+test_calls (LtTestFixture *fixture,
+            gconstpointer  data)
+{
+  g_autoptr(LtDaemon) daemon = new_daemon (fixture->server);
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(JsonObject) who = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = call (daemon, &error, "register",
+                "{'nickname':'Alice','username':'alice','password':'%s','email':'a@example.org'}",
+                LT_TEST_PASSWORD);
+  g_assert_no_error (error);
+  lt_test_assert_object (reply, "{'username':'alice'}");
+  g_assert_cmpint (lt_daemon_get_state (daemon), ==, LT_DAEMON_STATE_OFFLINE);
+
+  g_assert_null (call (daemon, &error, "register",
+                       "{'nickname':'Al','username':'alice','password':'%s','email':'b@example.org'}",
+                       LT_TEST_PASSWORD));
+  g_assert_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_USERNAME_TAKEN);
+  g_clear_error (&error);
+
+  g_assert_null (call (daemon, &error, "who", "{}"));
+  g_assert_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN);
+  g_clear_error (&error);
+
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  who = call (daemon, &error, "who", "{}");
+  g_assert_no_error (error);
+  lt_test_assert_object (who, "{'users':[{'username':'alice','nickname':'Alice'}]}");
+
+  g_assert_null (call (daemon, &error, "friend_add", "{'username':'nobody'}"));
+  g_assert_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NO_SUCH_USER);
+  g_clear_error (&error);
+
+  /* While reconnecting, a call says Offline rather than hanging. */
+  lt_test_server_kill (fixture->server);
+  wait_for_state (daemon, LT_DAEMON_STATE_CONNECTING);
+  g_assert_null (call (daemon, &error, "who", "{}"));
+  g_assert_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_OFFLINE);
+  lt_test_server_start (fixture->server);
+}
+
+/* What the daemon heard, as one line per signal. */
+static void
+record (GPtrArray  *log,
+        const char *format,
+        ...) G_GNUC_PRINTF (2, 3);
+
+static void
+record (GPtrArray  *log,
+        const char *format,
+        ...)
+{
+  va_list args;
+
+  va_start (args, format);
+  g_ptr_array_add (log, g_strdup_vprintf (format, args));
+  va_end (args);
+}
+
+static void
+on_presence (LtDaemon   *daemon,
+             const char *username,
+             const char *nickname,
+             gboolean    online,
+             GPtrArray  *log)
+{
+  record (log, "presence %s %s", username, online ? "online" : "offline");
+}
+
+static void
+on_friend_added (LtDaemon   *daemon,
+                 const char *username,
+                 const char *nickname,
+                 GPtrArray  *log)
+{
+  record (log, "friend-added %s", username);
+}
+
+static void
+on_friend_removed (LtDaemon   *daemon,
+                   const char *username,
+                   GPtrArray  *log)
+{
+  record (log, "friend-removed %s", username);
+}
+
+static void
+on_room_membership (LtDaemon   *daemon,
+                    const char *room,
+                    const char *username,
+                    gboolean    joined,
+                    GPtrArray  *log)
+{
+  record (log, "%s %s %s", room, username, joined ? "joined" : "left");
+}
+
+static void
+wait_for_line (GPtrArray  *log,
+               const char *line)
+{
+  gint64 deadline = lt_test_deadline (WAIT_MS);
+
+  while (!g_ptr_array_find_with_equal_func (log, line, g_str_equal, NULL))
+    {
+      if (g_get_monotonic_time () > deadline)
+        g_error ("Waited %d ms for the daemon to signal \"%s\"", WAIT_MS, line);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5 * 1000);
+    }
+}
+
+/* Server pushes reach the daemon's own signals. */
+static void
+test_notifications (LtTestFixture *fixture,
+                    gconstpointer  data)
+{
+  g_autoptr(LtDaemon) daemon = new_daemon (fixture->server);
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(LtTestClient) bob = NULL;
+  g_autoptr(JsonObject) joined = NULL;
+  g_autoptr(JsonObject) left = NULL;
+  g_autoptr(GError) error = NULL;
+
+  register_user (fixture->server, "alice");
+  g_signal_connect (daemon, "presence-changed", G_CALLBACK (on_presence), log);
+  g_signal_connect (daemon, "friend-added", G_CALLBACK (on_friend_added), log);
+  g_signal_connect (daemon, "friend-removed", G_CALLBACK (on_friend_removed), log);
+  g_signal_connect (daemon, "room-membership", G_CALLBACK (on_room_membership), log);
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+
+  bob = lt_test_client_new_user (fixture->server, "bob");
+  wait_for_line (log, "presence bob online");
+
+  lt_test_call_ok (bob, "friend_add", "{'username':'alice'}");
+  wait_for_line (log, "friend-added bob");
+  lt_test_call_ok (bob, "friend_remove", "{'username':'alice'}");
+  wait_for_line (log, "friend-removed bob");
+
+  lt_test_call_ok (bob, "room_create", "{'room':'#tea'}");
+  g_clear_pointer (&bob, lt_test_client_free);
+  wait_for_line (log, "presence bob offline");
+
+  joined = call (daemon, &error, "room_join", "{'room':'#tea'}");
+  g_assert_no_error (error);
+  wait_for_line (log, "#tea alice joined");
+  left = call (daemon, &error, "room_leave", "{'room':'#tea'}");
+  g_assert_no_error (error);
+  wait_for_line (log, "#tea alice left");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -234,6 +430,8 @@ main (int   argc,
   lt_test_add ("/daemon-core/reconnect", NULL, test_reconnect);
   lt_test_add ("/daemon-core/reconnect-refused", NULL, test_reconnect_refused);
   lt_test_add ("/daemon-core/change-server", NULL, test_change_server);
+  lt_test_add ("/daemon-core/calls", NULL, test_calls);
+  lt_test_add ("/daemon-core/notifications", NULL, test_notifications);
 
   return g_test_run ();
 }
