@@ -28,19 +28,34 @@ on_login (GObject      *source,
   outcome->done = TRUE;
 }
 
+/* Iterates the main context until @condition holds, WAIT_MS at most. */
 static void
-iterate_until (gboolean   *done,
-               const char *what)
+wait_until (gboolean    (*condition) (gconstpointer),
+            gconstpointer data,
+            const char   *what)
 {
   gint64 deadline = lt_test_deadline (WAIT_MS);
 
-  while (!*done)
+  while (!condition (data))
     {
       if (g_get_monotonic_time () > deadline)
         g_error ("Waited %d ms for %s", WAIT_MS, what);
       g_main_context_iteration (NULL, FALSE);
       g_usleep (5 * 1000);
     }
+}
+
+static gboolean
+is_set (gconstpointer flag)
+{
+  return *(const gboolean *) flag;
+}
+
+static void
+iterate_until (gboolean   *done,
+               const char *what)
+{
+  wait_until (is_set, done, what);
 }
 
 /* Logs in and returns how it went; *error set on failure. */
@@ -365,19 +380,28 @@ on_room_membership (LtDaemon   *daemon,
   record (log, "%s %s %s", room, username, joined ? "joined" : "left");
 }
 
+typedef struct
+{
+  GPtrArray *log;
+  const char *line;
+} LogLine;
+
+static gboolean
+is_logged (gconstpointer data)
+{
+  const LogLine *wanted = data;
+
+  return g_ptr_array_find_with_equal_func (wanted->log, wanted->line, g_str_equal, NULL);
+}
+
 static void
 wait_for_line (GPtrArray  *log,
                const char *line)
 {
-  gint64 deadline = lt_test_deadline (WAIT_MS);
+  LogLine wanted = { log, line };
+  g_autofree char *what = g_strdup_printf ("the daemon to signal \"%s\"", line);
 
-  while (!g_ptr_array_find_with_equal_func (log, line, g_str_equal, NULL))
-    {
-      if (g_get_monotonic_time () > deadline)
-        g_error ("Waited %d ms for the daemon to signal \"%s\"", WAIT_MS, line);
-      g_main_context_iteration (NULL, FALSE);
-      g_usleep (5 * 1000);
-    }
+  wait_until (is_logged, &wanted, what);
 }
 
 /* Server pushes reach the daemon's own signals. */
