@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include "lt-daemon.h"
+#include "lt-daemon-cache.h"
 #include "lt-daemon-connection.h"
 #include "lt-daemon-error.h"
 #include "lt-json.h"
@@ -39,6 +40,11 @@ struct _LtDaemon
   guint retry_delay_ms;
   guint max_retry_delay_ms;
   GNetworkMonitor *network_monitor;
+
+  /* The logged-in user's local cache and outbox, from login to logout. */
+  LtDaemonCache *cache;
+  GHashTable *in_flight; /* local ids sent on this connection, unanswered */
+  guint stores_pending; /* received messages on their way into the cache */
 };
 
 enum {
@@ -59,6 +65,9 @@ enum {
   SIGNAL_FRIEND_ADDED,
   SIGNAL_FRIEND_REMOVED,
   SIGNAL_ROOM_MEMBERSHIP,
+  SIGNAL_MESSAGE_RECEIVED,
+  SIGNAL_MESSAGE_SENT,
+  SIGNAL_MESSAGE_FAILED,
   N_SIGNALS
 };
 
@@ -72,6 +81,33 @@ G_DEFINE_ENUM_TYPE (LtDaemonState, lt_daemon_state,
                     G_DEFINE_ENUM_VALUE (LT_DAEMON_STATE_LOGGED_IN, "logged-in"))
 
 static void start_attempt (LtDaemon *self);
+
+/* Internal async steps hold the daemon weakly: a daemon its owner has
+ * dropped is disposed, which cancels what it started, instead of being
+ * kept alive (and reconnecting) by its own callbacks. */
+static gpointer
+weak_self (LtDaemon *self)
+{
+  GWeakRef *ref = g_new0 (GWeakRef, 1);
+
+  g_weak_ref_init (ref, self);
+  return ref;
+}
+
+/* Returns: (transfer full) (nullable): the daemon, unless it is gone */
+static LtDaemon *
+take_self (gpointer weak_ref)
+{
+  GWeakRef *ref = weak_ref;
+  LtDaemon *self = g_weak_ref_get (ref);
+
+  g_weak_ref_clear (ref);
+  g_free (ref);
+  return self;
+}
+static void store_message (LtDaemon   *self,
+                           JsonObject *params);
+static void send_outbox (LtDaemon *self);
 
 /* The names of org.liaotian.Chat1's State property. */
 const char *
@@ -128,6 +164,8 @@ drop_connection (LtDaemon *self)
   g_signal_handlers_disconnect_by_data (self->connection, self);
   lt_daemon_connection_close (self->connection);
   g_clear_object (&self->connection);
+  /* Unanswered sends are resent, with their client_id, on the next. */
+  g_hash_table_remove_all (self->in_flight);
 }
 
 static void
@@ -145,6 +183,7 @@ go_offline (LtDaemon *self)
   cancel_attempt (self);
   drop_connection (self);
   forget_password (self);
+  g_clear_object (&self->cache);
   set_string (self, &self->username, "", PROP_USERNAME);
   set_string (self, &self->nickname, "", PROP_NICKNAME);
   set_state (self, LT_DAEMON_STATE_OFFLINE);
@@ -228,14 +267,14 @@ on_logged_in (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(LtDaemon) self = user_data;
+  g_autoptr(LtDaemon) self = take_self (user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GTask) task = NULL;
   const char *nickname = "";
 
   reply = lt_daemon_connection_call_finish (LT_DAEMON_CONNECTION (source), result, &error);
-  if (LT_DAEMON_CONNECTION (source) != self->connection
+  if (self == NULL || LT_DAEMON_CONNECTION (source) != self->connection
       || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
@@ -258,6 +297,7 @@ on_logged_in (GObject      *source,
   task = g_steal_pointer (&self->login_task);
   if (task != NULL)
     g_task_return_boolean (task, TRUE);
+  send_outbox (self);
 }
 
 static void
@@ -265,19 +305,19 @@ on_connected (GObject      *source,
               GAsyncResult *result,
               gpointer      user_data)
 {
-  g_autoptr(LtDaemon) self = user_data;
+  g_autoptr(LtDaemon) self = take_self (user_data);
   g_autoptr(GError) error = NULL;
   g_autoptr(JsonObject) params = NULL;
 
   if (!lt_daemon_connection_connect_finish (LT_DAEMON_CONNECTION (source), result, &error))
     {
-      if (LT_DAEMON_CONNECTION (source) == self->connection
+      if (self != NULL && LT_DAEMON_CONNECTION (source) == self->connection
           && !g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
         attempt_failed (self, error);
       return;
     }
 
-  if (LT_DAEMON_CONNECTION (source) != self->connection)
+  if (self == NULL || LT_DAEMON_CONNECTION (source) != self->connection)
     return;
 
   set_state (self, LT_DAEMON_STATE_CONNECTED);
@@ -285,7 +325,7 @@ on_connected (GObject      *source,
   json_object_set_string_member (params, "username", self->username);
   json_object_set_string_member (params, "password", self->password);
   lt_daemon_connection_call_async (self->connection, "login", params, self->attempt,
-                                   on_logged_in, g_object_ref (self));
+                                   on_logged_in, weak_self (self));
 }
 
 /* An established connection dropped (pending calls have failed first). */
@@ -330,7 +370,9 @@ on_notification (LtDaemonConnection *connection,
                  JsonObject         *params,
                  LtDaemon           *self)
 {
-  if (g_str_equal (method, "presence"))
+  if (g_str_equal (method, "message"))
+    store_message (self, params);
+  else if (g_str_equal (method, "presence"))
     g_signal_emit (self, signals[SIGNAL_PRESENCE_CHANGED], 0, param_string (params, "username"),
                    param_string (params, "nickname"), param_bool (params, "online"));
   else if (g_str_equal (method, "friend_added"))
@@ -355,7 +397,34 @@ start_attempt (LtDaemon *self)
   g_signal_connect (self->connection, "closed", G_CALLBACK (on_connection_closed), self);
   g_signal_connect (self->connection, "notification", G_CALLBACK (on_notification), self);
   lt_daemon_connection_connect_async (self->connection, self->attempt, on_connected,
-                                      g_object_ref (self));
+                                      weak_self (self));
+}
+
+/* The cache is open before the first connection, so that the messages
+ * pushed right after the login have somewhere to go. */
+static void
+on_cache_opened (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(LtDaemon) self = take_self (user_data);
+  g_autoptr(LtDaemonCache) cache = NULL;
+  g_autoptr(GError) error = NULL;
+
+  cache = lt_daemon_cache_new_finish (result, &error);
+  if (self == NULL || self->login_task == NULL)
+    return; /* gone, or logged out meanwhile */
+
+  if (cache == NULL)
+    {
+      g_prefix_error (&error, "Cannot open the local cache: ");
+      fail_login_task (self, error);
+      go_offline (self);
+      return;
+    }
+
+  self->cache = g_steal_pointer (&cache);
+  start_attempt (self);
 }
 
 /**
@@ -374,6 +443,7 @@ lt_daemon_login_async (LtDaemon           *self,
                        gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autofree char *dir = NULL;
 
   g_return_if_fail (LT_IS_DAEMON (self));
   g_return_if_fail (username != NULL && password != NULL);
@@ -392,7 +462,8 @@ lt_daemon_login_async (LtDaemon           *self,
   self->password = g_strdup (password);
   self->retry_delay_ms = FIRST_RETRY_MS;
   self->login_task = g_steal_pointer (&task);
-  start_attempt (self);
+  dir = lt_daemon_cache_dir_for (self->server, username);
+  lt_daemon_cache_new_async (dir, NULL, on_cache_opened, weak_self (self));
 }
 
 gboolean
@@ -437,6 +508,323 @@ lt_daemon_reconnect_now (LtDaemon *self)
 
   self->retry_delay_ms = FIRST_RETRY_MS;
   start_attempt (self);
+}
+
+/* Messages: the outbox ------------------------------------------------- */
+
+typedef struct
+{
+  GWeakRef daemon;
+  LtDaemonConnection *connection;
+  guint64 local_id;
+  char *to;
+} Sending;
+
+static void
+sending_free (Sending *sending)
+{
+  g_weak_ref_clear (&sending->daemon);
+  g_object_unref (sending->connection);
+  g_free (sending->to);
+  g_free (sending);
+}
+
+static void
+on_outbox_removed (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!lt_daemon_cache_outbox_remove_finish (LT_DAEMON_CACHE (source), result, &error))
+    g_warning ("Could not remove a sent message from the outbox: %s", error->message);
+}
+
+/* The server committed the message, or refused it for good: either way
+ * it leaves the outbox.  A lost connection keeps it for a resend. */
+static void
+on_sent (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  Sending *sending = user_data;
+  g_autoptr(LtDaemon) self = g_weak_ref_get (&sending->daemon);
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 id = 0;
+
+  reply = lt_daemon_connection_call_finish (LT_DAEMON_CONNECTION (source), result, &error);
+  if (self != NULL && sending->connection == self->connection)
+    g_hash_table_remove (self->in_flight, &sending->local_id);
+
+  if (self == NULL || (reply == NULL && error->domain != LT_PROTOCOL_ERROR))
+    {
+      sending_free (sending);
+      return;
+    }
+
+  if (self->cache != NULL)
+    lt_daemon_cache_outbox_remove_async (self->cache, sending->local_id, NULL, on_outbox_removed,
+                                         NULL);
+  if (reply != NULL)
+    {
+      lt_json_get_int (reply, "id", FALSE, &id, NULL);
+      g_signal_emit (self, signals[SIGNAL_MESSAGE_SENT], 0, sending->to, sending->local_id,
+                     (guint64) id);
+    }
+  else
+    {
+      g_autoptr(GError) bus_error = lt_daemon_error_from_protocol (error);
+
+      g_signal_emit (self, signals[SIGNAL_MESSAGE_FAILED], 0, sending->to, sending->local_id,
+                     lt_daemon_error_get_dbus_name (bus_error->code), error->message);
+    }
+  sending_free (sending);
+}
+
+/* Sends one outbox entry unless it is already on its way. */
+static void
+send_entry (LtDaemon   *self,
+            guint64     local_id,
+            const char *client_id,
+            const char *to,
+            const char *text)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+  Sending *sending;
+
+  if (self->state != LT_DAEMON_STATE_LOGGED_IN
+      || g_hash_table_contains (self->in_flight, &local_id))
+    return;
+
+  g_hash_table_add (self->in_flight, g_memdup2 (&local_id, sizeof local_id));
+  json_object_set_string_member (params, "to", to);
+  json_object_set_string_member (params, "text", text);
+  json_object_set_string_member (params, "client_id", client_id);
+
+  sending = g_new0 (Sending, 1);
+  g_weak_ref_init (&sending->daemon, self);
+  sending->connection = g_object_ref (self->connection);
+  sending->local_id = local_id;
+  sending->to = g_strdup (to);
+  lt_daemon_connection_call_async (self->connection, "send", params, NULL, on_sent, sending);
+}
+
+static void
+on_outbox_listed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(LtDaemon) self = take_self (user_data);
+  g_autoptr(GVariant) entries = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantIter iter;
+  const char *client_id, *to, *text;
+  guint64 local_id;
+
+  entries = lt_daemon_cache_outbox_list_finish (LT_DAEMON_CACHE (source), result, &error);
+  if (self == NULL)
+    return;
+  if (entries == NULL)
+    {
+      g_warning ("Could not read the outbox: %s", error->message);
+      return;
+    }
+
+  g_variant_iter_init (&iter, entries);
+  while (g_variant_iter_next (&iter, "(t&s&s&s)", &local_id, &client_id, &to, &text))
+    send_entry (self, local_id, client_id, to, text);
+}
+
+/* After each login: everything still in the outbox, oldest first. */
+static void
+send_outbox (LtDaemon *self)
+{
+  lt_daemon_cache_outbox_list_async (self->cache, NULL, on_outbox_listed, weak_self (self));
+}
+
+typedef struct
+{
+  char *to;
+  char *text;
+} NewMessage;
+
+static void
+new_message_free (NewMessage *message)
+{
+  g_free (message->to);
+  g_free (message->text);
+  g_free (message);
+}
+
+static void
+on_outbox_added (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LtDaemon *self = g_task_get_source_object (task);
+  NewMessage *message = g_task_get_task_data (task);
+  g_autofree char *client_id = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 local_id;
+
+  if (!lt_daemon_cache_outbox_add_finish (LT_DAEMON_CACHE (source), result, &local_id,
+                                          &client_id, &error))
+    {
+      g_task_return_error (task, lt_daemon_error_from_protocol (error));
+      return;
+    }
+
+  g_task_return_pointer (task, g_memdup2 (&local_id, sizeof local_id), g_free);
+  send_entry (self, local_id, client_id, message->to, message->text);
+}
+
+/**
+ * lt_daemon_send_message_async:
+ * @to: a username or a "#room"
+ *
+ * Puts a message into the outbox on disk and completes with its local
+ * id, also while reconnecting; it is sent as soon as the daemon is
+ * logged in, and message-sent or message-failed tell what became of it.
+ */
+void
+lt_daemon_send_message_async (LtDaemon           *self,
+                              const char         *to,
+                              const char         *text,
+                              GCancellable       *cancellable,
+                              GAsyncReadyCallback callback,
+                              gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  NewMessage *message;
+
+  g_return_if_fail (LT_IS_DAEMON (self));
+  g_return_if_fail (to != NULL && text != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lt_daemon_send_message_async);
+
+  if (self->cache == NULL)
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
+                               "Log in first");
+      return;
+    }
+
+  message = g_new0 (NewMessage, 1);
+  message->to = g_strdup (to);
+  message->text = g_strdup (text);
+  g_task_set_task_data (task, message, (GDestroyNotify) new_message_free);
+  lt_daemon_cache_outbox_add_async (self->cache, to, text, cancellable, on_outbox_added,
+                                    g_steal_pointer (&task));
+}
+
+/* Returns: the message's local id, or 0 with @error set */
+guint64
+lt_daemon_send_message_finish (LtDaemon     *self,
+                               GAsyncResult *result,
+                               GError      **error)
+{
+  g_autofree guint64 *local_id = NULL;
+
+  g_return_val_if_fail (g_task_is_valid (result, self), 0);
+
+  local_id = g_task_propagate_pointer (G_TASK (result), error);
+  return local_id ? *local_id : 0;
+}
+
+/* Messages: receiving ------------------------------------------------- */
+
+static void
+on_acked (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = lt_daemon_connection_call_finish (LT_DAEMON_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    g_debug ("ack: %s", error->message);
+}
+
+static void
+on_highest_id (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(LtDaemon) self = take_self (user_data);
+  g_autoptr(JsonObject) params = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 id = 0;
+
+  if (!lt_daemon_cache_highest_id_finish (LT_DAEMON_CACHE (source), result, &id, &error))
+    {
+      g_warning ("Could not read the cache: %s", error->message);
+      return;
+    }
+
+  if (self == NULL || id == 0 || self->state != LT_DAEMON_STATE_LOGGED_IN)
+    return;
+
+  params = json_object_new ();
+  json_object_set_int_member (params, "up_to", id);
+  lt_daemon_connection_call_async (self->connection, "ack", params, NULL, on_acked, NULL);
+}
+
+/* Signals the messages that are new to the cache; once every stored
+ * message is in, tells the server up to where it has them. */
+static void
+on_stored (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  g_autoptr(LtDaemon) self = take_self (user_data);
+  g_autoptr(GVariant) fresh = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *conversation, *sender, *text;
+  GVariantIter iter;
+  guint64 id;
+  gint64 ts;
+
+  fresh = lt_daemon_cache_store_messages_finish (LT_DAEMON_CACHE (source), result, &error);
+  if (self == NULL)
+    return;
+  self->stores_pending--;
+  if (fresh == NULL)
+    {
+      g_warning ("Could not store a message: %s", error->message);
+      return;
+    }
+
+  g_variant_iter_init (&iter, fresh);
+  while (g_variant_iter_next (&iter, "(&stx&s&s)", &conversation, &id, &ts, &sender, &text))
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, conversation, id, ts, sender,
+                   text);
+
+  if (self->stores_pending == 0 && self->cache == LT_DAEMON_CACHE (source))
+    lt_daemon_cache_highest_id_async (self->cache, NULL, on_highest_id, weak_self (self));
+}
+
+static void
+store_message (LtDaemon   *self,
+               JsonObject *params)
+{
+  gint64 id = 0, ts = 0;
+  GVariant *messages;
+
+  if (self->cache == NULL)
+    return;
+
+  lt_json_get_int (params, "id", FALSE, &id, NULL);
+  lt_json_get_int (params, "ts", FALSE, &ts, NULL);
+  messages = g_variant_new_parsed ("[(%t, %x, %s, %s, %s)]", (guint64) id, ts,
+                                   param_string (params, "from"), param_string (params, "to"),
+                                   param_string (params, "text"));
+  self->stores_pending++;
+  lt_daemon_cache_store_messages_async (self->cache, messages, self->username, "", NULL,
+                                        on_stored, weak_self (self));
 }
 
 /* Methods that work without a login: while offline, they get a
@@ -724,6 +1112,7 @@ lt_daemon_dispose (GObject *object)
   cancel_attempt (self);
   drop_connection (self);
   g_clear_object (&self->network_monitor);
+  g_clear_object (&self->cache);
 
   G_OBJECT_CLASS (lt_daemon_parent_class)->dispose (object);
 }
@@ -734,6 +1123,7 @@ lt_daemon_finalize (GObject *object)
   LtDaemon *self = LT_DAEMON (object);
 
   forget_password (self);
+  g_clear_pointer (&self->in_flight, g_hash_table_unref);
   g_clear_pointer (&self->server, g_free);
   g_clear_pointer (&self->username, g_free);
   g_clear_pointer (&self->nickname, g_free);
@@ -786,6 +1176,41 @@ lt_daemon_class_init (LtDaemonClass *klass)
   signals[SIGNAL_ROOM_MEMBERSHIP] =
     g_signal_new ("room-membership", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_STRING, G_TYPE_BOOLEAN);
+
+  /**
+   * LtDaemon::message-received:
+   * @conversation: the peer's username or the "#room"
+   * @id: the server's id; each id is signalled once
+   * @ts: milliseconds since the Unix epoch
+   * @sender: the sender's username
+   * @text: the text
+   *
+   * A message is in the local cache (then acknowledged to the server).
+   */
+  signals[SIGNAL_MESSAGE_RECEIVED] =
+    g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 5, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_INT64,
+                  G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * LtDaemon::message-sent:
+   * @conversation: the recipient
+   * @local_id: the outbox id lt_daemon_send_message_finish() gave
+   * @id: the server's id
+   */
+  signals[SIGNAL_MESSAGE_SENT] =
+    g_signal_new ("message-sent", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_UINT64);
+  /**
+   * LtDaemon::message-failed:
+   * @conversation: the recipient
+   * @local_id: the outbox id
+   * @error_name: the D-Bus error name of the server's refusal
+   * @message: the server's explanation
+   */
+  signals[SIGNAL_MESSAGE_FAILED] =
+    g_signal_new ("message-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_STRING,
+                  G_TYPE_STRING);
 }
 
 static void
@@ -796,6 +1221,7 @@ lt_daemon_init (LtDaemon *self)
   self->last_error = g_strdup ("");
   self->max_retry_delay_ms = DEFAULT_MAX_RETRY_MS;
   self->retry_delay_ms = FIRST_RETRY_MS;
+  self->in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->network_monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect_object (self->network_monitor, "network-changed",
                            G_CALLBACK (on_network_changed), self, 0);

@@ -56,5 +56,14 @@ void lt_daemon_call_async (LtDaemon           *self,
 JsonObject *lt_daemon_call_finish (LtDaemon     *self,
                                    GAsyncResult *result,
                                    GError      **error);
+void lt_daemon_send_message_async (LtDaemon           *self,
+                                   const char         *to,
+                                   const char         *text,
+                                   GCancellable       *cancellable,
+                                   GAsyncReadyCallback callback,
+                                   gpointer            user_data);
+guint64 lt_daemon_send_message_finish (LtDaemon     *self,
+                                       GAsyncResult *result,
+                                       GError      **error);
 
 G_END_DECLS

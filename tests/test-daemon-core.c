@@ -443,10 +443,247 @@ test_notifications (LtTestFixture *fixture,
   wait_for_line (log, "#tea alice left");
 }
 
+static void
+on_message_received (LtDaemon   *daemon,
+                     const char *conversation,
+                     guint64     id,
+                     gint64      ts,
+                     const char *sender,
+                     const char *text,
+                     GPtrArray  *log)
+{
+  record (log, "received %s %s %s", conversation, sender, text);
+}
+
+static void
+on_message_sent (LtDaemon   *daemon,
+                 const char *conversation,
+                 guint64     local_id,
+                 guint64     id,
+                 GPtrArray  *log)
+{
+  record (log, "sent %s %" G_GUINT64_FORMAT, conversation, local_id);
+}
+
+static void
+on_message_failed (LtDaemon   *daemon,
+                   const char *conversation,
+                   guint64     local_id,
+                   const char *error_name,
+                   const char *message,
+                   GPtrArray  *log)
+{
+  record (log, "failed %s %s", conversation, error_name);
+}
+
+static GPtrArray *
+log_messages (LtDaemon *daemon)
+{
+  GPtrArray *log = g_ptr_array_new_with_free_func (g_free);
+
+  g_signal_connect (daemon, "message-received", G_CALLBACK (on_message_received), log);
+  g_signal_connect (daemon, "message-sent", G_CALLBACK (on_message_sent), log);
+  g_signal_connect (daemon, "message-failed", G_CALLBACK (on_message_failed), log);
+  return log;
+}
+
+typedef struct
+{
+  gboolean done;
+  guint64 local_id;
+  GError *error;
+} SendOutcome;
+
+static void
+on_send (GObject      *source,
+         GAsyncResult *result,
+         gpointer      user_data)
+{
+  SendOutcome *outcome = user_data;
+
+  outcome->local_id = lt_daemon_send_message_finish (LT_DAEMON (source), result,
+                                                     &outcome->error);
+  outcome->done = TRUE;
+}
+
+/* Returns the local id; fails the test when the outbox refuses. */
+static guint64
+send_message (LtDaemon   *daemon,
+              const char *to,
+              const char *text)
+{
+  SendOutcome outcome = { FALSE };
+
+  lt_daemon_send_message_async (daemon, to, text, NULL, on_send, &outcome);
+  iterate_until (&outcome.done, "the outbox to take a message");
+  g_assert_no_error (outcome.error);
+  g_assert_cmpuint (outcome.local_id, >, 0);
+  return outcome.local_id;
+}
+
+static void
+wait_for_sent (GPtrArray  *log,
+               const char *to,
+               guint64     local_id)
+{
+  g_autofree char *line = g_strdup_printf ("sent %s %" G_GUINT64_FORMAT, to, local_id);
+
+  wait_for_line (log, line);
+}
+
+/* Counts the lines that start with @prefix. */
+static guint
+count_lines (GPtrArray  *log,
+             const char *prefix)
+{
+  guint count = 0;
+
+  for (guint i = 0; i < log->len; i++)
+    count += g_str_has_prefix (g_ptr_array_index (log, i), prefix);
+  return count;
+}
+
+/* Lets the main context run for @ms, for checks that nothing more comes. */
+static void
+settle (guint ms)
+{
+  gint64 end = g_get_monotonic_time () + ms * 1000;
+
+  while (g_get_monotonic_time () < end)
+    {
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (5 * 1000);
+    }
+}
+
+static void
+test_send_receive (LtTestFixture *fixture,
+                   gconstpointer  data)
+{
+  g_autoptr(LtDaemon) daemon = new_daemon (fixture->server);
+  g_autoptr(GPtrArray) log = log_messages (daemon);
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->server, "bob");
+  g_autoptr(GError) error = NULL;
+  SendOutcome too_early = { FALSE };
+  guint64 local_id;
+
+  /* No user, no outbox. */
+  lt_daemon_send_message_async (daemon, "bob", "too early", NULL, on_send, &too_early);
+  iterate_until (&too_early.done, "the refusal of a send before login");
+  g_assert_error (too_early.error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN);
+  g_clear_error (&too_early.error);
+
+  register_user (fixture->server, "alice");
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+
+  local_id = send_message (daemon, "bob", "hello bob");
+  wait_for_sent (log, "bob", local_id);
+  lt_test_wait_notification_like (bob, "message", "{'from':'alice','text':'hello bob'}");
+
+  lt_test_send (bob, "alice", "hi alice");
+  wait_for_line (log, "received bob bob hi alice");
+
+  /* Refused for good: it leaves the outbox with the reason. */
+  send_message (daemon, "nobody", "anyone there?");
+  wait_for_line (log, "failed nobody org.liaotian.Chat1.Error.NoSuchUser");
+}
+
+/* Sent while the server is down: each message arrives exactly once. */
+static void
+test_outbox_across_outage (LtTestFixture *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(LtDaemon) daemon = new_daemon (fixture->server);
+  g_autoptr(GPtrArray) log = log_messages (daemon);
+  g_autoptr(LtTestClient) bob = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 first, second;
+
+  register_user (fixture->server, "alice");
+  register_user (fixture->server, "bob");
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+
+  lt_test_server_kill (fixture->server);
+  wait_for_state (daemon, LT_DAEMON_STATE_CONNECTING);
+  first = send_message (daemon, "bob", "one");
+  second = send_message (daemon, "bob", "two");
+  g_assert_cmpuint (second, >, first);
+
+  lt_test_server_start (fixture->server);
+  wait_for_sent (log, "bob", first);
+  wait_for_sent (log, "bob", second);
+
+  bob = lt_test_client_new_login (fixture->server, "bob");
+  lt_test_wait_notification_like (bob, "message", "{'text':'one','offline':true}");
+  lt_test_wait_notification_like (bob, "message", "{'text':'two','offline':true}");
+  lt_test_expect_no_notification (bob, "message", 300);
+  g_assert_cmpuint (count_lines (log, "sent "), ==, 2);
+}
+
+/* Messages that came while nobody was logged in arrive at the login,
+ * once: the next login brings nothing again. */
+static void
+test_offline_messages (LtTestFixture *fixture,
+                       gconstpointer  data)
+{
+  g_autoptr(LtDaemon) daemon = new_daemon (fixture->server);
+  g_autoptr(GPtrArray) log = log_messages (daemon);
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->server, "bob");
+  g_autoptr(GError) error = NULL;
+
+  register_user (fixture->server, "alice");
+  lt_test_send (bob, "alice", "while you were out");
+  lt_test_send (bob, "alice", "and again");
+
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  wait_for_line (log, "received bob bob while you were out");
+  wait_for_line (log, "received bob bob and again");
+
+  lt_daemon_logout (daemon);
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  settle (500);
+  g_assert_cmpuint (count_lines (log, "received "), ==, 2);
+}
+
+static gboolean
+alice_is_offline (gconstpointer data)
+{
+  LtTestClient *bob = (LtTestClient *) data;
+  g_autoptr(GError) error = NULL;
+  JsonObject *who = lt_test_client_call (bob, "who", &error, "{}");
+  JsonArray *users = json_object_get_array_member (who, "users");
+
+  return json_array_get_length (users) == 1;
+}
+
+/* Its own callbacks do not keep a dropped daemon alive: it is
+ * finalized at once, and its session on the server ends. */
+static void
+test_dropped_daemon_stops (LtTestFixture *fixture,
+                           gconstpointer  data)
+{
+  LtDaemon *daemon = new_daemon (fixture->server);
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->server, "bob");
+  g_autoptr(GError) error = NULL;
+
+  register_user (fixture->server, "alice");
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  g_object_add_weak_pointer (G_OBJECT (daemon), (gpointer *) &daemon);
+
+  g_object_unref (daemon);
+  g_assert_null (daemon);
+  wait_until (alice_is_offline, bob, "alice's session to end");
+}
+
 int
 main (int   argc,
       char *argv[])
 {
+  g_autofree char *data_home = g_dir_make_tmp ("liaotian-daemon-core-XXXXXX", NULL);
+  int status;
+
+  /* The daemon's caches go here, not into the user's data folder. */
+  g_setenv ("XDG_DATA_HOME", data_home, TRUE);
   g_test_init (&argc, &argv, NULL);
 
   lt_test_add ("/daemon-core/login-logout", NULL, test_login_logout);
@@ -456,6 +693,12 @@ main (int   argc,
   lt_test_add ("/daemon-core/change-server", NULL, test_change_server);
   lt_test_add ("/daemon-core/calls", NULL, test_calls);
   lt_test_add ("/daemon-core/notifications", NULL, test_notifications);
+  lt_test_add ("/daemon-core/send-receive", NULL, test_send_receive);
+  lt_test_add ("/daemon-core/outbox-across-outage", NULL, test_outbox_across_outage);
+  lt_test_add ("/daemon-core/offline-messages", NULL, test_offline_messages);
+  lt_test_add ("/daemon-core/dropped-daemon-stops", NULL, test_dropped_daemon_stops);
 
-  return g_test_run ();
+  status = g_test_run ();
+  lt_test_remove_tree (data_home);
+  return status;
 }
