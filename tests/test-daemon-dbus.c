@@ -241,6 +241,9 @@ start_daemon (Fixture    *fixture,
 
       g_subprocess_launcher_setenv (launcher, xdg[i], dir, TRUE);
     }
+  /* A keyfile under the test's XDG_CONFIG_HOME: the test can read back
+   * what liaotiand stores, and the user's dconf is never touched. */
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
   daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LT_DAEMON_BINARY"), server,
                                         extra_arg, NULL);
   g_assert_no_error (error);
@@ -518,8 +521,21 @@ test_presence (Fixture      *fixture,
 
 /* The daemon ------------------------------------------------------------ */
 
-/* Server written over D-Bus is announced and used for the next login;
- * port 1 of the loopback refuses the connection. */
+/* Whether liaotiand's stored settings hold @line. */
+static gboolean
+settings_contain (Fixture    *fixture,
+                  const char *line)
+{
+  g_autofree char *path = g_build_filename (fixture->home, "XDG_CONFIG_HOME", "glib-2.0",
+                                            "settings", "keyfile", NULL);
+  g_autofree char *contents = NULL;
+
+  return g_file_get_contents (path, &contents, NULL, NULL) && strstr (contents, line) != NULL;
+}
+
+/* Server written over D-Bus is announced, stored in the settings, and
+ * used for the next login; port 1 of the loopback refuses the
+ * connection.  --server alone stores nothing. */
 static void
 test_server_property (Fixture      *fixture,
                       gconstpointer data)
@@ -527,12 +543,15 @@ test_server_property (Fixture      *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
 
+  g_assert_false (settings_contain (fixture, "server="));
   reply = call (fixture, "org.freedesktop.DBus.Properties", "Set",
                 g_variant_new ("(ssv)", INTERFACE, "Server", g_variant_new_string ("127.0.0.1:1")),
                 &error);
   g_assert_no_error (error);
   wait_signal (fixture, "'Server': <'127.0.0.1:1'>");
   assert_property (fixture, "Server", "'127.0.0.1:1'");
+  lt_test_wait_until (settings_contain (fixture, "server='127.0.0.1:1'"),
+                      "the server in the settings");
   assert_call_error (fixture, "Login", login_args ("alice", LT_TEST_PASSWORD), "Offline");
 }
 
@@ -641,7 +660,7 @@ int
 main (int   argc,
       char *argv[])
 {
-  /* Settings stay in memory: a test never writes the user's dconf. */
+  /* This process's settings stay in memory: never the user's dconf. */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   g_test_init (&argc, &argv, NULL);
 
