@@ -251,6 +251,40 @@ handle_login (LtChat1               *object,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
+static void
+on_send_message_done (GObject      *source,
+                      GAsyncResult *result,
+                      gpointer      user_data)
+{
+  g_autoptr(ServerCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  GDBusMethodInvocation *invocation = g_steal_pointer (&call->invocation);
+  guint64 local_id;
+
+  local_id = lt_daemon_send_message_finish (LT_DAEMON (source), result, &error);
+  if (local_id != 0)
+    lt_chat1_complete_send_message (LT_CHAT1 (call->self), invocation, local_id);
+  else
+    g_dbus_method_invocation_take_error (invocation, lt_daemon_error_from_protocol (error));
+}
+
+/* Answers with the outbox id once the message is on disk; MessageSent
+ * or MessageFailed follow. */
+static gboolean
+handle_send_message (LtChat1               *object,
+                     GDBusMethodInvocation *invocation,
+                     const char            *to,
+                     const char            *text)
+{
+  LtDaemonService *self = LT_DAEMON_SERVICE (object);
+  ServerCall *call = g_new0 (ServerCall, 1);
+
+  call->self = g_object_ref (self);
+  call->invocation = g_steal_pointer (&invocation);
+  lt_daemon_send_message_async (self->daemon, to, text, NULL, on_send_message_done, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 static gboolean
 handle_logout (LtChat1               *object,
                GDBusMethodInvocation *invocation)
@@ -467,6 +501,12 @@ lt_daemon_service_new (LtDaemon  *daemon,
                            G_CALLBACK (lt_chat1_emit_friend_removed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (daemon, "room-membership",
                            G_CALLBACK (lt_chat1_emit_room_membership), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (daemon, "message-received",
+                           G_CALLBACK (lt_chat1_emit_message_received), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (daemon, "message-sent", G_CALLBACK (lt_chat1_emit_message_sent), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (daemon, "message-failed",
+                           G_CALLBACK (lt_chat1_emit_message_failed), self, G_CONNECT_SWAPPED);
 
   return self;
 }
@@ -490,7 +530,7 @@ lt_daemon_service_class_init (LtDaemonServiceClass *klass)
   object_class->finalize = lt_daemon_service_finalize;
 }
 
-/* SendMessage, GetHistory, MarkRead, SetFocused and ListUnread are not
+/* GetHistory, MarkRead, SetFocused and ListUnread are not
  * handled yet: the skeleton answers them with UnknownMethod. */
 static void
 lt_daemon_service_iface_init (LtChat1Iface *iface)
@@ -510,6 +550,7 @@ lt_daemon_service_iface_init (LtChat1Iface *iface)
   iface->handle_create_room = handle_create_room;
   iface->handle_join_room = handle_join_room;
   iface->handle_leave_room = handle_leave_room;
+  iface->handle_send_message = handle_send_message;
 }
 
 static void

@@ -6,6 +6,9 @@
 #include "config.h"
 
 #include <signal.h>
+#include <sys/prctl.h>
+
+#include <signal.h>
 
 #include "lt-test-utils.h"
 
@@ -224,6 +227,14 @@ wait_name_owner (Fixture    *fixture,
     }
 }
 
+/* Runs in the child between fork and exec: a daemon never outlives a
+ * test program that aborted on a failed assertion. */
+static void
+die_with_parent (gpointer user_data)
+{
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
 static GSubprocess *
 start_daemon (Fixture    *fixture,
               const char *extra_arg)
@@ -244,6 +255,7 @@ start_daemon (Fixture    *fixture,
   /* A keyfile under the test's XDG_CONFIG_HOME: the test can read back
    * what liaotiand stores, and the user's dconf is never touched. */
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "keyfile", TRUE);
+  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
   daemon = g_subprocess_launcher_spawn (launcher, &error, g_getenv ("LT_DAEMON_BINARY"), server,
                                         extra_arg, NULL);
   g_assert_no_error (error);
@@ -476,6 +488,41 @@ test_friends (Fixture      *fixture,
   wait_signal (fixture, "FriendAdded ('bob', 'Bob')");
 }
 
+/* SendMessage answers with the outbox id; MessageSent, MessageReceived
+ * and MessageFailed follow over the bus. */
+static void
+test_messages (Fixture      *fixture,
+               gconstpointer data)
+{
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->base.server, "bob");
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *sent = NULL;
+  guint64 local_id = 0;
+
+  assert_call_error (fixture, "SendMessage", g_variant_new ("(ss)", "bob", "too early"),
+                     "NotLoggedIn");
+  register_and_login (fixture, "alice");
+
+  reply = call (fixture, INTERFACE, "SendMessage", g_variant_new ("(ss)", "bob", "hello bob"),
+                &error);
+  g_assert_no_error (error);
+  g_variant_get (reply, "(t)", &local_id);
+  g_assert_cmpuint (local_id, >, 0);
+  sent = g_strdup_printf ("MessageSent ('bob', %" G_GUINT64_FORMAT ",", local_id);
+  wait_signal (fixture, sent);
+  lt_test_wait_notification_like (bob, "message", "{'from':'alice','text':'hello bob'}");
+
+  lt_test_send (bob, "alice", "hi alice");
+  wait_signal (fixture, "'bob', 'hi alice')");
+
+  g_clear_pointer (&reply, g_variant_unref);
+  reply = call (fixture, INTERFACE, "SendMessage", g_variant_new ("(ss)", "nobody", "hello?"),
+                &error);
+  g_assert_no_error (error);
+  wait_signal (fixture, "MessageFailed ('nobody'");
+}
+
 static void
 test_rooms (Fixture      *fixture,
             gconstpointer data)
@@ -668,6 +715,7 @@ main (int   argc,
   add_test ("/daemon-dbus/account-errors", test_account_errors);
   add_test ("/daemon-dbus/passwords", test_passwords);
   add_test ("/daemon-dbus/friends", test_friends);
+  add_test ("/daemon-dbus/messages", test_messages);
   add_test ("/daemon-dbus/rooms", test_rooms);
   add_test ("/daemon-dbus/presence", test_presence);
   add_test ("/daemon-dbus/server-property", test_server_property);
