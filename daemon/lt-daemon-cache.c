@@ -20,24 +20,23 @@
  * -wal and -shm files the mode of the database file, so creating that
  * file first covers all three without touching the process-wide umask.
  *
- * Statements and schema follow service/lt-sqlite-store.c: constant SQL
- * in statement_sql[], each prepared once and reset after use, values
- * always bound; migrations[] tracked in PRAGMA user_version. */
+ * Statements and schema follow service/lt-sqlite-store.c, through
+ * common/lt-sqlite.c: constant SQL in statement_sql[], each prepared
+ * once and reset after use, values always bound; migrations[] tracked
+ * in PRAGMA user_version. */
 #include "config.h"
 
 #include "lt-daemon-cache.h"
 
 #include "lt-daemon-error.h"
+#include "lt-sqlite.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <glib/gstdio.h>
-#include <sqlite3.h>
-#include <string.h>
 #include <sys/stat.h>
 
 #define DATABASE_NAME "cache.db"
-#define BUSY_TIMEOUT_MS 5000
 
 /* The cursors row behind lt_daemon_cache_highest_id_async(). */
 #define CURSOR_HIGHEST_RECEIVED "highest_received"
@@ -152,9 +151,8 @@ struct _LtDaemonCache
   GThread *thread;
   GAsyncQueue *jobs;
 
-  /* Only the cache's thread touches these. */
-  sqlite3 *db;
-  sqlite3_stmt *statements[N_STATEMENTS]; /* prepared on first use */
+  /* Only the cache's thread uses the connection. */
+  LtSqlite *sqlite;
 };
 
 G_DEFINE_FINAL_TYPE (LtDaemonCache, lt_daemon_cache, G_TYPE_OBJECT)
@@ -162,29 +160,16 @@ G_DEFINE_FINAL_TYPE (LtDaemonCache, lt_daemon_cache, G_TYPE_OBJECT)
 /* Queued by finalize to end the thread. */
 static Job stop_job;
 
-/* A statement from the cache with its parameters bound; the cleanup
- * resets it for the next use. */
-typedef sqlite3_stmt BoundStatement;
-
+/* The LtSqliteErrorFunc of the cache. */
 static void
-bound_statement_release (BoundStatement *stmt)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (BoundStatement, bound_statement_release)
-
-/* The error setters return FALSE, so that callers can return them. */
-static gboolean
-set_sqlite_error (LtDaemonCache *self,
-                  GError       **error)
+set_sqlite_error (sqlite3 *db,
+                  GError **error)
 {
   g_set_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED, "The local cache failed: %s",
-               sqlite3_errmsg (self->db));
-  return FALSE;
+               sqlite3_errmsg (db));
 }
 
+/* Returns FALSE, so that callers can return it. */
 static gboolean
 set_file_error (GError    **error,
                 int         saved_errno,
@@ -193,116 +178,6 @@ set_file_error (GError    **error,
   g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
                "Cannot create the local cache %s: %s", path, g_strerror (saved_errno));
   return FALSE;
-}
-
-static sqlite3_stmt *
-get_statement (LtDaemonCache *self,
-               StatementId    id,
-               GError       **error)
-{
-  if (self->statements[id] == NULL &&
-      sqlite3_prepare_v3 (self->db, statement_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-                          &self->statements[id], NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (self, error);
-      return NULL;
-    }
-
-  return self->statements[id];
-}
-
-/* Binds @args to statement @id in order: @signature has 's' for a
- * const char * and 'x' for a gint64 per argument.  Strings are not
- * copied: they must outlive the bound statement. */
-static BoundStatement *
-bind_valist (LtDaemonCache *self,
-             StatementId    id,
-             GError       **error,
-             const char    *signature,
-             va_list        args)
-{
-  sqlite3_stmt *stmt = get_statement (self, id, error);
-  int rc = SQLITE_OK;
-
-  if (stmt == NULL)
-    return NULL;
-
-  for (int i = 0; signature[i] != '\0' && rc == SQLITE_OK; i++)
-    {
-      if (signature[i] == 's')
-        rc = sqlite3_bind_text (stmt, i + 1, va_arg (args, const char *), -1, SQLITE_STATIC);
-      else if (signature[i] == 'x')
-        rc = sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
-      else
-        g_assert_not_reached ();
-    }
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (self, error);
-      bound_statement_release (stmt);
-      return NULL;
-    }
-
-  return stmt;
-}
-
-static gboolean
-step (LtDaemonCache *self,
-      sqlite3_stmt  *stmt,
-      gboolean      *has_row,
-      GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_sqlite_error (self, error);
-
-  *has_row = rc == SQLITE_ROW;
-  return TRUE;
-}
-
-/* Runs statement @id once; sqlite3_changes() then counts its rows. */
-static gboolean
-execute (LtDaemonCache *self,
-         StatementId    id,
-         GError       **error,
-         const char    *signature,
-         ...)
-{
-  g_autoptr(BoundStatement) stmt = NULL;
-  gboolean has_row;
-  va_list args;
-
-  va_start (args, signature);
-  stmt = bind_valist (self, id, error, signature, args);
-  va_end (args);
-
-  return stmt != NULL && step (self, stmt, &has_row, error);
-}
-
-/* The first column of the first row, 0 without a row. */
-static gboolean
-query_int64 (LtDaemonCache *self,
-             StatementId    id,
-             gint64        *value,
-             GError       **error,
-             const char    *signature,
-             ...)
-{
-  g_autoptr(BoundStatement) stmt = NULL;
-  gboolean has_row;
-  va_list args;
-
-  va_start (args, signature);
-  stmt = bind_valist (self, id, error, signature, args);
-  va_end (args);
-
-  if (stmt == NULL || !step (self, stmt, &has_row, error))
-    return FALSE;
-
-  *value = has_row ? sqlite3_column_int64 (stmt, 0) : 0;
-  return TRUE;
 }
 
 static GVariant *
@@ -328,6 +203,25 @@ column_variant (sqlite3_stmt *stmt,
     }
 }
 
+typedef struct
+{
+  GVariantBuilder *rows;
+  const GVariantType *tuple_type;
+  const char *row_type;
+} QueryRows;
+
+static void
+add_tuple (LtSqliteStatement *stmt,
+           gpointer           user_data)
+{
+  QueryRows *query = user_data;
+
+  g_variant_builder_open (query->rows, query->tuple_type);
+  for (int i = 0; query->row_type[i] != '\0'; i++)
+    g_variant_builder_add_value (query->rows, column_variant (stmt, i, query->row_type[i]));
+  g_variant_builder_close (query->rows);
+}
+
 /* Every row of statement @id as an array of tuples of @row_type, one
  * column per character: 't', 'x' and 'u' integers, 's' text. */
 static GVariant *
@@ -340,30 +234,15 @@ query_rows (LtDaemonCache *self,
 {
   g_autofree char *array_type = g_strdup_printf ("a(%s)", row_type);
   g_auto(GVariantBuilder) rows = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE (array_type));
-  g_autoptr(BoundStatement) stmt = NULL;
-  int n_columns = strlen (row_type);
-  gboolean has_row;
+  QueryRows query = { &rows, g_variant_type_element (G_VARIANT_TYPE (array_type)), row_type };
+  gboolean ok;
   va_list args;
 
   va_start (args, signature);
-  stmt = bind_valist (self, id, error, signature, args);
+  ok = lt_sqlite_foreach_row_valist (self->sqlite, id, add_tuple, &query, error, signature, args);
   va_end (args);
 
-  if (stmt == NULL)
-    return NULL;
-
-  while (step (self, stmt, &has_row, error))
-    {
-      if (!has_row)
-        return g_variant_builder_end (&rows);
-
-      g_variant_builder_open (&rows, g_variant_type_element (G_VARIANT_TYPE (array_type)));
-      for (int i = 0; i < n_columns; i++)
-        g_variant_builder_add_value (&rows, column_variant (stmt, i, row_type[i]));
-      g_variant_builder_close (&rows);
-    }
-
-  return NULL;
+  return ok ? g_variant_builder_end (&rows) : NULL;
 }
 
 typedef gboolean (*TransactionFunc) (LtDaemonCache *self,
@@ -378,16 +257,16 @@ run_in_transaction (LtDaemonCache  *self,
 {
   g_autoptr(GError) rollback_error = NULL;
 
-  if (!execute (self, STMT_BEGIN, error, ""))
+  if (!lt_sqlite_execute (self->sqlite, STMT_BEGIN, error, ""))
     return FALSE;
 
-  if (func (self, data, error) && execute (self, STMT_COMMIT, error, ""))
+  if (func (self, data, error) && lt_sqlite_execute (self->sqlite, STMT_COMMIT, error, ""))
     return TRUE;
 
   /* After some errors (SQLITE_FULL, SQLITE_IOERR) SQLite has already
    * left the transaction: then there is nothing to roll back. */
-  if (!sqlite3_get_autocommit (self->db) &&
-      !execute (self, STMT_ROLLBACK, &rollback_error, ""))
+  if (!sqlite3_get_autocommit (lt_sqlite_get_db (self->sqlite)) &&
+      !lt_sqlite_execute (self->sqlite, STMT_ROLLBACK, &rollback_error, ""))
     g_warning ("Could not roll back the local cache: %s", rollback_error->message);
   return FALSE;
 }
@@ -399,27 +278,9 @@ migrate (LtDaemonCache *self,
          gpointer       data,
          GError       **error)
 {
-  gint64 version;
-
-  if (!query_int64 (self, STMT_USER_VERSION, &version, error, ""))
-    return FALSE;
-
-  if (version > (gint64) G_N_ELEMENTS (migrations))
-    {
-      g_set_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED,
-                   "The local cache has schema version %" G_GINT64_FORMAT
-                   " but this liaotiand knows versions up to %u",
-                   version, (guint) G_N_ELEMENTS (migrations));
-      return FALSE;
-    }
-
-  for (gsize v = MAX (version, 0); v < G_N_ELEMENTS (migrations); v++)
-    {
-      if (sqlite3_exec (self->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
-        return set_sqlite_error (self, error);
-    }
-
-  return TRUE;
+  return lt_sqlite_migrate (self->sqlite, STMT_USER_VERSION, migrations,
+                            G_N_ELEMENTS (migrations), "The local cache", "liaotiand",
+                            LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED, error);
 }
 
 static gboolean
@@ -429,8 +290,8 @@ configure_connection (LtDaemonCache *self,
   g_autoptr(GVariant) mode = NULL;
   const char *name = "unknown";
 
-  if (!execute (self, STMT_FOREIGN_KEYS_ON, error, "") ||
-      !execute (self, STMT_SYNCHRONOUS_FULL, error, ""))
+  if (!lt_sqlite_execute (self->sqlite, STMT_FOREIGN_KEYS_ON, error, "") ||
+      !lt_sqlite_execute (self->sqlite, STMT_SYNCHRONOUS_FULL, error, ""))
     return FALSE;
 
   /* SQLite answers with the journal mode it could set. */
@@ -496,33 +357,17 @@ open_job (LtDaemonCache *self,
           GVariant      *args,
           GError       **error)
 {
-  /* NOMUTEX: only this thread uses the connection. */
-  const int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   const char *dir = g_variant_get_bytestring (args);
   g_autofree char *path = g_build_filename (dir, DATABASE_NAME, NULL);
 
   if (!make_private_folder (dir, error) || !make_private_files (path, error))
     return NULL;
 
-  if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (self, error);
-      return NULL;
-    }
-
-  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
-  if (!configure_connection (self, error) || !run_in_transaction (self, migrate, NULL, error))
+  if (!lt_sqlite_open (self->sqlite, path, error) ||
+      !configure_connection (self, error) || !run_in_transaction (self, migrate, NULL, error))
     return NULL;
 
   return g_variant_new ("()");
-}
-
-static void
-close_database (LtDaemonCache *self)
-{
-  for (guint i = 0; i < N_STATEMENTS; i++)
-    g_clear_pointer (&self->statements[i], sqlite3_finalize);
-  g_clear_pointer (&self->db, sqlite3_close);
 }
 
 typedef struct
@@ -565,23 +410,24 @@ store_message (LtDaemonCache *self,
   const char *conversation = conversation_of (message, batch->username);
   gint64 id = message->id;
 
-  if (!execute (self, STMT_INSERT_MESSAGE, error, "xxssss", id, message->ts, message->sender,
-                message->recipient, conversation, message->text))
+  if (!lt_sqlite_execute (self->sqlite, STMT_INSERT_MESSAGE, error, "xxssss", id, message->ts,
+                          message->sender, message->recipient, conversation, message->text))
     return FALSE;
-  if (sqlite3_changes (self->db) == 0)
+  if (sqlite3_changes (lt_sqlite_get_db (self->sqlite)) == 0)
     return TRUE;
 
   g_variant_builder_add (&batch->added, "(stxss)", conversation, message->id, message->ts,
                          message->sender, message->text);
 
   if (g_strcmp0 (message->recipient, batch->username) == 0 &&
-      !execute (self, STMT_RAISE_CURSOR, error, "sx", CURSOR_HIGHEST_RECEIVED, id))
+      !lt_sqlite_execute (self->sqlite, STMT_RAISE_CURSOR, error, "sx", CURSOR_HIGHEST_RECEIVED,
+                          id))
     return FALSE;
 
   if (g_strcmp0 (message->sender, batch->username) == 0 ||
       g_strcmp0 (conversation, batch->focused) == 0)
     return TRUE;
-  return execute (self, STMT_BUMP_UNREAD, error, "sx", conversation, id);
+  return lt_sqlite_execute (self->sqlite, STMT_BUMP_UNREAD, error, "sx", conversation, id);
 }
 
 static gboolean
@@ -659,13 +505,15 @@ outbox_add_job (LtDaemonCache *self,
   g_autofree char *client_id = g_uuid_string_random ();
   const char *to;
   const char *text;
+  gint64 local_id;
 
   g_variant_get (args, "(&s&s)", &to, &text);
-  if (!execute (self, STMT_OUTBOX_ADD, error, "sssx", client_id, to, text,
-                g_get_real_time () / 1000))
+  if (!lt_sqlite_execute (self->sqlite, STMT_OUTBOX_ADD, error, "sssx", client_id, to, text,
+                          g_get_real_time () / 1000))
     return NULL;
 
-  return g_variant_new ("(ts)", (guint64) sqlite3_last_insert_rowid (self->db), client_id);
+  local_id = sqlite3_last_insert_rowid (lt_sqlite_get_db (self->sqlite));
+  return g_variant_new ("(ts)", (guint64) local_id, client_id);
 }
 
 static GVariant *
@@ -681,7 +529,8 @@ outbox_remove_job (LtDaemonCache *self,
                    GVariant      *args,
                    GError       **error)
 {
-  if (!execute (self, STMT_OUTBOX_REMOVE, error, "x", g_variant_get_int64 (args)))
+  if (!lt_sqlite_execute (self->sqlite, STMT_OUTBOX_REMOVE, error, "x",
+                          g_variant_get_int64 (args)))
     return NULL;
   return g_variant_new ("()");
 }
@@ -691,7 +540,8 @@ mark_read_job (LtDaemonCache *self,
                GVariant      *args,
                GError       **error)
 {
-  if (!execute (self, STMT_MARK_READ, error, "s", g_variant_get_string (args, NULL)))
+  if (!lt_sqlite_execute (self->sqlite, STMT_MARK_READ, error, "s",
+                          g_variant_get_string (args, NULL)))
     return NULL;
   return g_variant_new ("()");
 }
@@ -711,7 +561,8 @@ highest_id_job (LtDaemonCache *self,
 {
   gint64 id;
 
-  if (!query_int64 (self, STMT_GET_CURSOR, &id, error, "s", CURSOR_HIGHEST_RECEIVED))
+  if (!lt_sqlite_query_integers (self->sqlite, STMT_GET_CURSOR, &id, 1, NULL, error, "s",
+                                 CURSOR_HIGHEST_RECEIVED))
     return NULL;
   return g_variant_new_uint64 (id);
 }
@@ -759,7 +610,7 @@ cache_thread (gpointer user_data)
                                   complete_job, job, (GDestroyNotify) job_free);
     }
 
-  close_database (self);
+  g_clear_pointer (&self->sqlite, lt_sqlite_free);
   return NULL;
 }
 
@@ -1215,5 +1066,6 @@ static void
 lt_daemon_cache_init (LtDaemonCache *self)
 {
   self->jobs = g_async_queue_new ();
+  self->sqlite = lt_sqlite_new (statement_sql, N_STATEMENTS, set_sqlite_error);
   self->thread = g_thread_new ("lt-daemon-cache", cache_thread, self);
 }

@@ -7,26 +7,20 @@
  * the process).  The worker groups many jobs into one commit, which is
  * what keeps the fsync rate bearable.
  *
- * Statements: all SQL is constant and listed in statement_sql[].  Each
- * statement is prepared on first use with SQLITE_PREPARE_PERSISTENT,
- * kept until the store closes, and reset after every use; values are
- * always bound as parameters, never spliced into SQL.
+ * Statements: all SQL is constant and listed in statement_sql[], run
+ * through common/lt-sqlite.c: prepared once, kept until the store
+ * closes, values always bound as parameters, never spliced into SQL.
  *
- * Schema: migrations[] below, constant scripts that the store runs with
- * sqlite3_exec() when it opens an older database, tracked in PRAGMA
- * user_version. */
+ * Schema: migrations[] below, constant scripts that the store runs
+ * when it opens an older database, tracked in PRAGMA user_version. */
 #include "config.h"
 
 #include "lt-sqlite-store.h"
 
 #include "lt-protocol.h"
+#include "lt-sqlite.h"
 
-#include <sqlite3.h>
 #include <string.h>
-
-/* How long a statement waits for another connection's write lock
- * (another process on the same file, e.g. a backup tool). */
-#define BUSY_TIMEOUT_MS 5000
 
 /* migrations[v] takes a database from user_version v to v + 1 and sets
  * user_version itself (PRAGMA values cannot be bound), so the schema
@@ -243,8 +237,7 @@ struct _LtSqliteStore
 {
   GObject parent_instance;
 
-  sqlite3 *db;
-  sqlite3_stmt *statements[N_STATEMENTS]; /* prepared on first use */
+  LtSqlite *sqlite;
 };
 
 static void lt_sqlite_store_iface_init (LtStoreInterface *iface);
@@ -252,36 +245,29 @@ static void lt_sqlite_store_iface_init (LtStoreInterface *iface);
 G_DEFINE_FINAL_TYPE_WITH_CODE (LtSqliteStore, lt_sqlite_store, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (LT_TYPE_STORE, lt_sqlite_store_iface_init))
 
-/* A statement borrowed from the cache with its parameters bound.  Its
- * cleanup resets it for the next use instead of finalizing it, and drops
- * the bindings, which point at the caller's strings. */
-typedef sqlite3_stmt LtBoundStatement;
-
-static void
-lt_bound_statement_release (LtBoundStatement *stmt)
-{
-  sqlite3_reset (stmt);
-  sqlite3_clear_bindings (stmt);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtBoundStatement, lt_bound_statement_release)
-
 typedef gpointer (*RowFunc) (sqlite3_stmt *stmt);
 
-/* Both error setters return FALSE, so that callers can return them. */
-static gboolean
-set_sqlite_error (LtSqliteStore *self,
-                  GError       **error)
+/* The LtSqliteErrorFunc of the store: corruption has its own code. */
+static void
+set_sqlite_error (sqlite3 *db,
+                  GError **error)
 {
-  int code = sqlite3_errcode (self->db);
-  gboolean corrupt = code == SQLITE_CORRUPT || code == SQLITE_NOTADB;
+  int code;
 
+  if (db == NULL)
+    {
+      g_set_error_literal (error, LT_STORE_ERROR, LT_STORE_ERROR_FAILED, "The store is closed");
+      return;
+    }
+
+  code = sqlite3_errcode (db);
   g_set_error_literal (error, LT_STORE_ERROR,
-                       corrupt ? LT_STORE_ERROR_CORRUPT : LT_STORE_ERROR_FAILED,
-                       sqlite3_errmsg (self->db));
-  return FALSE;
+                       code == SQLITE_CORRUPT || code == SQLITE_NOTADB ?
+                         LT_STORE_ERROR_CORRUPT : LT_STORE_ERROR_FAILED,
+                       sqlite3_errmsg (db));
 }
 
+/* Returns FALSE, so that callers can return it. */
 G_GNUC_PRINTF (3, 4)
 static gboolean
 set_protocol_error (GError        **error,
@@ -300,133 +286,19 @@ set_protocol_error (GError        **error,
   return FALSE;
 }
 
-static sqlite3_stmt *
-get_statement (LtSqliteStore *self,
-               StatementId    id,
-               GError       **error)
+typedef struct
 {
-  if (self->db == NULL)
-    {
-      g_set_error_literal (error, LT_STORE_ERROR, LT_STORE_ERROR_FAILED, "The store is closed");
-      return NULL;
-    }
+  GPtrArray *rows;
+  RowFunc from_row;
+} QueryRows;
 
-  if (self->statements[id] == NULL &&
-      sqlite3_prepare_v3 (self->db, statement_sql[id], -1, SQLITE_PREPARE_PERSISTENT,
-                          &self->statements[id], NULL) != SQLITE_OK)
-    {
-      set_sqlite_error (self, error);
-      return NULL;
-    }
-
-  return self->statements[id];
-}
-
-/* Binds @args to the parameters of statement @id in order.  @signature
- * has one character per argument: 's' for a const char * (NULL binds
- * SQL NULL), 'x' for a gint64 (pass integers of other types cast).
- * Strings are not copied: they must outlive the bound statement. */
-static LtBoundStatement *
-bind_valist (LtSqliteStore *self,
-             StatementId    id,
-             GError       **error,
-             const char    *signature,
-             va_list        args)
+static void
+add_row (LtSqliteStatement *stmt,
+         gpointer           user_data)
 {
-  sqlite3_stmt *stmt = get_statement (self, id, error);
-  int rc = SQLITE_OK;
+  QueryRows *query = user_data;
 
-  if (stmt == NULL)
-    return NULL;
-
-  for (int i = 0; signature[i] != '\0' && rc == SQLITE_OK; i++)
-    {
-      switch (signature[i])
-        {
-        case 's':
-          rc = sqlite3_bind_text (stmt, i + 1, va_arg (args, const char *), -1, SQLITE_STATIC);
-          break;
-        case 'x':
-          rc = sqlite3_bind_int64 (stmt, i + 1, va_arg (args, gint64));
-          break;
-        default:
-          g_assert_not_reached ();
-        }
-    }
-
-  if (rc != SQLITE_OK)
-    {
-      set_sqlite_error (self, error);
-      lt_bound_statement_release (stmt);
-      return NULL;
-    }
-
-  return stmt;
-}
-
-static gboolean
-step (LtSqliteStore *self,
-      sqlite3_stmt  *stmt,
-      gboolean      *has_row,
-      GError       **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-    return set_sqlite_error (self, error);
-
-  *has_row = rc == SQLITE_ROW;
-  return TRUE;
-}
-
-/* Runs statement @id once; sqlite3_changes() then counts its rows. */
-static gboolean
-execute (LtSqliteStore *self,
-         StatementId    id,
-         GError       **error,
-         const char    *signature,
-         ...)
-{
-  g_autoptr(LtBoundStatement) stmt = NULL;
-  gboolean has_row;
-  va_list args;
-
-  va_start (args, signature);
-  stmt = bind_valist (self, id, error, signature, args);
-  va_end (args);
-
-  return stmt != NULL && step (self, stmt, &has_row, error);
-}
-
-/* Reads the first @n_values columns of the first row of statement @id
- * (zeros without a row).  @found, when not NULL, tells whether there
- * was one. */
-static gboolean
-query_integers (LtSqliteStore *self,
-                StatementId    id,
-                gint64        *values,
-                guint          n_values,
-                gboolean      *found,
-                GError       **error,
-                const char    *signature,
-                ...)
-{
-  g_autoptr(LtBoundStatement) stmt = NULL;
-  gboolean has_row;
-  va_list args;
-
-  va_start (args, signature);
-  stmt = bind_valist (self, id, error, signature, args);
-  va_end (args);
-
-  if (stmt == NULL || !step (self, stmt, &has_row, error))
-    return FALSE;
-
-  for (guint i = 0; i < n_values; i++)
-    values[i] = has_row ? sqlite3_column_int64 (stmt, i) : 0;
-  if (found != NULL)
-    *found = has_row;
-  return TRUE;
+  g_ptr_array_add (query->rows, query->from_row (stmt));
 }
 
 /* Every row of statement @id, each made by @from_row. */
@@ -439,26 +311,16 @@ query_rows (LtSqliteStore *self,
             const char    *signature,
             ...)
 {
-  g_autoptr(LtBoundStatement) stmt = NULL;
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
-  gboolean has_row;
+  QueryRows query = { rows, from_row };
+  gboolean ok;
   va_list args;
 
   va_start (args, signature);
-  stmt = bind_valist (self, id, error, signature, args);
+  ok = lt_sqlite_foreach_row_valist (self->sqlite, id, add_row, &query, error, signature, args);
   va_end (args);
 
-  if (stmt == NULL)
-    return NULL;
-
-  while (step (self, stmt, &has_row, error))
-    {
-      if (!has_row)
-        return g_steal_pointer (&rows);
-      g_ptr_array_add (rows, from_row (stmt));
-    }
-
-  return NULL;
+  return ok ? g_steal_pointer (&rows) : NULL;
 }
 
 static char *
@@ -537,7 +399,9 @@ strv_from_rows (GPtrArray *rows)
 static gboolean
 in_transaction (LtSqliteStore *self)
 {
-  return self->db != NULL && !sqlite3_get_autocommit (self->db);
+  sqlite3 *db = lt_sqlite_get_db (self->sqlite);
+
+  return db != NULL && !sqlite3_get_autocommit (db);
 }
 
 static void
@@ -546,7 +410,7 @@ execute_or_warn (LtSqliteStore *self,
 {
   g_autoptr(GError) error = NULL;
 
-  if (!execute (self, id, &error, ""))
+  if (!lt_sqlite_execute (self->sqlite, id, &error, ""))
     g_warning ("%s failed: %s", statement_sql[id], error->message);
 }
 
@@ -554,14 +418,14 @@ static gboolean
 lt_sqlite_store_begin (LtStore *store,
                        GError **error)
 {
-  return execute (LT_SQLITE_STORE (store), STMT_BEGIN, error, "");
+  return lt_sqlite_execute (LT_SQLITE_STORE (store)->sqlite, STMT_BEGIN, error, "");
 }
 
 static gboolean
 lt_sqlite_store_commit (LtStore *store,
                         GError **error)
 {
-  return execute (LT_SQLITE_STORE (store), STMT_COMMIT, error, "");
+  return lt_sqlite_execute (LT_SQLITE_STORE (store)->sqlite, STMT_COMMIT, error, "");
 }
 
 static void
@@ -577,7 +441,7 @@ static gboolean
 lt_sqlite_store_savepoint (LtStore *store,
                            GError **error)
 {
-  return execute (LT_SQLITE_STORE (store), STMT_SAVEPOINT, error, "");
+  return lt_sqlite_execute (LT_SQLITE_STORE (store)->sqlite, STMT_SAVEPOINT, error, "");
 }
 
 /* A job's savepoint within a batch.  When the batch's transaction is
@@ -602,7 +466,7 @@ static gboolean
 lt_sqlite_store_release_savepoint (LtStore *store,
                                    GError **error)
 {
-  return execute (LT_SQLITE_STORE (store), STMT_RELEASE, error, "");
+  return lt_sqlite_execute (LT_SQLITE_STORE (store)->sqlite, STMT_RELEASE, error, "");
 }
 
 /* ROLLBACK TO keeps the savepoint open: release it too, so that the
@@ -630,7 +494,7 @@ require_row (LtSqliteStore  *self,
 {
   gboolean exists;
 
-  if (!query_integers (self, id, NULL, 0, &exists, error, "s", key))
+  if (!lt_sqlite_query_integers (self->sqlite, id, NULL, 0, &exists, error, "s", key))
     return FALSE;
   if (!exists)
     return set_protocol_error (error, code, "No %s %s", what, key);
@@ -665,8 +529,8 @@ room_membership (LtSqliteStore *self,
   gint64 is_member;
   gboolean exists;
 
-  if (!query_integers (self, STMT_ROOM_MEMBERSHIP, &is_member, 1, &exists, error, "ss", room,
-                       username))
+  if (!lt_sqlite_query_integers (self->sqlite, STMT_ROOM_MEMBERSHIP, &is_member, 1, &exists,
+                                 error, "ss", room, username))
     return FALSE;
   if (!exists)
     return set_protocol_error (error, LT_PROTOCOL_ERROR_NO_SUCH_ROOM, "No room %s", room);
@@ -710,8 +574,8 @@ require_user_free (LtSqliteStore *self,
   };
   gint64 taken[G_N_ELEMENTS (taken_errors)];
 
-  if (!query_integers (self, STMT_USERS_TAKEN, taken, G_N_ELEMENTS (taken), NULL, error, "sss",
-                       user->username, user->nickname, email))
+  if (!lt_sqlite_query_integers (self->sqlite, STMT_USERS_TAKEN, taken, G_N_ELEMENTS (taken), NULL,
+                                 error, "sss", user->username, user->nickname, email))
     return FALSE;
 
   for (guint i = 0; i < G_N_ELEMENTS (taken); i++)
@@ -733,8 +597,9 @@ lt_sqlite_store_create_user (LtStore      *store,
   g_autofree char *email = g_utf8_strdown (user->email, -1);
 
   return require_user_free (self, user, email, error) &&
-         execute (self, STMT_INSERT_USER, error, "sssssx", user->username, user->nickname, email,
-                  user->phone, user->password_hash, user->created);
+         lt_sqlite_execute (self->sqlite, STMT_INSERT_USER, error, "sssssx", user->username,
+                            user->nickname, email, user->phone, user->password_hash,
+                            user->created);
 }
 
 static LtUser *
@@ -777,9 +642,9 @@ lt_sqlite_store_set_password_hash (LtStore    *store,
 {
   LtSqliteStore *self = LT_SQLITE_STORE (store);
 
-  if (!execute (self, STMT_SET_PASSWORD_HASH, error, "ss", username, hash))
+  if (!lt_sqlite_execute (self->sqlite, STMT_SET_PASSWORD_HASH, error, "ss", username, hash))
     return FALSE;
-  if (sqlite3_changes (self->db) == 0)
+  if (sqlite3_changes (lt_sqlite_get_db (self->sqlite)) == 0)
     return set_protocol_error (error, LT_PROTOCOL_ERROR_NO_SUCH_USER, "No user %s", username);
   return TRUE;
 }
@@ -791,8 +656,8 @@ lt_sqlite_store_add_reset_token (LtStore    *store,
                                  gint64      expires,
                                  GError    **error)
 {
-  return execute (LT_SQLITE_STORE (store), STMT_REPLACE_RESET_TOKEN, error, "ssx", username,
-                  token_hash, expires);
+  return lt_sqlite_execute (LT_SQLITE_STORE (store)->sqlite, STMT_REPLACE_RESET_TOKEN, error,
+                            "ssx", username, token_hash, expires);
 }
 
 static gboolean
@@ -804,8 +669,9 @@ lt_sqlite_store_consume_reset_token (LtStore    *store,
 {
   LtSqliteStore *self = LT_SQLITE_STORE (store);
 
-  return execute (self, STMT_CONSUME_RESET_TOKEN, error, "ssx", username, token_hash, now) &&
-         sqlite3_changes (self->db) > 0;
+  return lt_sqlite_execute (self->sqlite, STMT_CONSUME_RESET_TOKEN, error, "ssx", username,
+                            token_hash, now) &&
+         sqlite3_changes (lt_sqlite_get_db (self->sqlite)) > 0;
 }
 
 /* The key of the conversation of @username with @peer (a username or a
@@ -838,8 +704,8 @@ find_idempotent_send (LtSqliteStore *self,
 {
   gint64 first[2];
 
-  if (!query_integers (self, STMT_FIND_IDEMPOTENT_SEND, first, G_N_ELEMENTS (first), found, error,
-                       "ss", from, client_id))
+  if (!lt_sqlite_query_integers (self->sqlite, STMT_FIND_IDEMPOTENT_SEND, first,
+                                 G_N_ELEMENTS (first), found, error, "ss", from, client_id))
     return FALSE;
 
   *id = first[0];
@@ -858,12 +724,14 @@ insert_message (LtSqliteStore *self,
                 gint64        *id,
                 GError       **error)
 {
-  if (!execute (self, STMT_INSERT_MESSAGE, error, "xssss", ts, from, to, conversation, text))
+  if (!lt_sqlite_execute (self->sqlite, STMT_INSERT_MESSAGE, error, "xssss", ts, from, to,
+                          conversation, text))
     return FALSE;
 
-  *id = sqlite3_last_insert_rowid (self->db);
+  *id = sqlite3_last_insert_rowid (lt_sqlite_get_db (self->sqlite));
   return client_id == NULL ||
-         execute (self, STMT_INSERT_IDEMPOTENCY_KEY, error, "ssx", from, client_id, *id);
+         lt_sqlite_execute (self->sqlite, STMT_INSERT_IDEMPOTENCY_KEY, error, "ssx", from,
+                            client_id, *id);
 }
 
 /* insert_message() is two statements: outside a caller's transaction a
@@ -948,8 +816,8 @@ lt_sqlite_store_count_pending (LtStore    *store,
 {
   gint64 pending;
 
-  if (!query_integers (LT_SQLITE_STORE (store), STMT_COUNT_PENDING, &pending, 1, NULL, error, "s",
-                       username))
+  if (!lt_sqlite_query_integers (LT_SQLITE_STORE (store)->sqlite, STMT_COUNT_PENDING, &pending, 1,
+                                 NULL, error, "s", username))
     return FALSE;
 
   *count = MIN (pending, G_MAXUINT);
@@ -962,7 +830,8 @@ lt_sqlite_store_ack (LtStore    *store,
                      gint64      up_to,
                      GError    **error)
 {
-  return execute (LT_SQLITE_STORE (store), STMT_ACK, error, "sx", username, up_to);
+  return lt_sqlite_execute (LT_SQLITE_STORE (store)->sqlite, STMT_ACK, error, "sx", username,
+                            up_to);
 }
 
 /* @limit 0 is no limit here too, as for list_pending. */
@@ -1006,9 +875,10 @@ lt_sqlite_store_create_room (LtStore    *store,
   LtSqliteStore *self = LT_SQLITE_STORE (store);
   gint64 now_ms = g_get_real_time () / 1000;
 
-  if (!execute (self, STMT_INSERT_ROOM, error, "ssxs", room, topic, now_ms, creator))
+  if (!lt_sqlite_execute (self->sqlite, STMT_INSERT_ROOM, error, "ssxs", room, topic, now_ms,
+                          creator))
     return FALSE;
-  if (sqlite3_changes (self->db) == 0)
+  if (sqlite3_changes (lt_sqlite_get_db (self->sqlite)) == 0)
     return set_protocol_error (error, LT_PROTOCOL_ERROR_ROOM_EXISTS, "%s exists already", room);
   return TRUE;
 }
@@ -1027,7 +897,7 @@ lt_sqlite_store_join_room (LtStore    *store,
     return FALSE;
 
   *changed = !member;
-  return member || execute (self, STMT_JOIN_ROOM, error, "ss", room, username);
+  return member || lt_sqlite_execute (self->sqlite, STMT_JOIN_ROOM, error, "ss", room, username);
 }
 
 static gboolean
@@ -1043,7 +913,7 @@ lt_sqlite_store_leave_room (LtStore    *store,
                                LT_LOBBY);
 
   return require_member (self, room, username, error) &&
-         execute (self, STMT_LEAVE_ROOM, error, "ss", room, username);
+         lt_sqlite_execute (self->sqlite, STMT_LEAVE_ROOM, error, "ss", room, username);
 }
 
 static GPtrArray *
@@ -1092,9 +962,9 @@ lt_sqlite_store_add_friend (LtStore    *store,
                                "Nobody is their own friend");
 
   if (!require_user (self, friend_name, error) ||
-      !execute (self, STMT_ADD_FRIEND, error, "ss", username, friend_name))
+      !lt_sqlite_execute (self->sqlite, STMT_ADD_FRIEND, error, "ss", username, friend_name))
     return FALSE;
-  if (sqlite3_changes (self->db) == 0)
+  if (sqlite3_changes (lt_sqlite_get_db (self->sqlite)) == 0)
     return set_protocol_error (error, LT_PROTOCOL_ERROR_ALREADY_FRIENDS,
                                "%s and %s are friends already", username, friend_name);
   return TRUE;
@@ -1108,9 +978,9 @@ lt_sqlite_store_remove_friend (LtStore    *store,
 {
   LtSqliteStore *self = LT_SQLITE_STORE (store);
 
-  if (!execute (self, STMT_REMOVE_FRIEND, error, "ss", username, friend_name))
+  if (!lt_sqlite_execute (self->sqlite, STMT_REMOVE_FRIEND, error, "ss", username, friend_name))
     return FALSE;
-  if (sqlite3_changes (self->db) == 0)
+  if (sqlite3_changes (lt_sqlite_get_db (self->sqlite)) == 0)
     return set_protocol_error (error, LT_PROTOCOL_ERROR_NO_SUCH_USER, "%s has no friend %s",
                                username, friend_name);
   return TRUE;
@@ -1131,8 +1001,8 @@ configure_connection (LtSqliteStore *self,
 {
   g_autoptr(GPtrArray) mode = NULL;
 
-  if (!execute (self, STMT_FOREIGN_KEYS_ON, error, "") ||
-      !execute (self, STMT_SYNCHRONOUS_FULL, error, ""))
+  if (!lt_sqlite_execute (self->sqlite, STMT_FOREIGN_KEYS_ON, error, "") ||
+      !lt_sqlite_execute (self->sqlite, STMT_SYNCHRONOUS_FULL, error, ""))
     return FALSE;
 
   /* SQLite answers with the journal mode it could set. */
@@ -1150,33 +1020,6 @@ configure_connection (LtSqliteStore *self,
   return TRUE;
 }
 
-static gboolean
-run_migrations (LtSqliteStore *self,
-                GError       **error)
-{
-  gint64 version;
-
-  if (!query_integers (self, STMT_USER_VERSION, &version, 1, NULL, error, ""))
-    return FALSE;
-
-  if (version > (gint64) G_N_ELEMENTS (migrations))
-    {
-      g_set_error (error, LT_STORE_ERROR, LT_STORE_ERROR_TOO_NEW,
-                   "The database has schema version %" G_GINT64_FORMAT
-                   " but this liaotian-server knows versions up to %u",
-                   version, (guint) G_N_ELEMENTS (migrations));
-      return FALSE;
-    }
-
-  for (gsize v = MAX (version, 0); v < G_N_ELEMENTS (migrations); v++)
-    {
-      if (sqlite3_exec (self->db, migrations[v], NULL, NULL, NULL) != SQLITE_OK)
-        return set_sqlite_error (self, error);
-    }
-
-  return TRUE;
-}
-
 /* All in one transaction, and user_version read under its write lock, so
  * that two servers starting on one file cannot both migrate it. */
 static gboolean
@@ -1188,7 +1031,9 @@ migrate (LtSqliteStore *self,
   if (!lt_sqlite_store_begin (store, error))
     return FALSE;
 
-  if (!run_migrations (self, error))
+  if (!lt_sqlite_migrate (self->sqlite, STMT_USER_VERSION, migrations,
+                          G_N_ELEMENTS (migrations), "The database", "liaotian-server",
+                          LT_STORE_ERROR, LT_STORE_ERROR_TOO_NEW, error))
     {
       lt_sqlite_store_rollback (store);
       return FALSE;
@@ -1202,14 +1047,9 @@ open_database (LtSqliteStore *self,
                const char    *path,
                GError       **error)
 {
-  /* NOMUTEX: only the store worker thread uses the connection. */
-  int flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
-
-  if (sqlite3_open_v2 (path, &self->db, flags, NULL) != SQLITE_OK)
-    return set_sqlite_error (self, error);
-
-  sqlite3_busy_timeout (self->db, BUSY_TIMEOUT_MS);
-  return configure_connection (self, error) && migrate (self, error);
+  /* Only the store worker thread uses the connection. */
+  return lt_sqlite_open (self->sqlite, path, error) &&
+         configure_connection (self, error) && migrate (self, error);
 }
 
 LtSqliteStore *
@@ -1232,15 +1072,13 @@ lt_sqlite_store_close (LtSqliteStore *self)
 {
   g_return_if_fail (LT_IS_SQLITE_STORE (self));
 
-  for (guint i = 0; i < N_STATEMENTS; i++)
-    g_clear_pointer (&self->statements[i], sqlite3_finalize);
-  g_clear_pointer (&self->db, sqlite3_close);
+  lt_sqlite_close (self->sqlite);
 }
 
 static void
 lt_sqlite_store_finalize (GObject *object)
 {
-  lt_sqlite_store_close (LT_SQLITE_STORE (object));
+  g_clear_pointer (&LT_SQLITE_STORE (object)->sqlite, lt_sqlite_free);
 
   G_OBJECT_CLASS (lt_sqlite_store_parent_class)->finalize (object);
 }
@@ -1254,6 +1092,7 @@ lt_sqlite_store_class_init (LtSqliteStoreClass *klass)
 static void
 lt_sqlite_store_init (LtSqliteStore *self)
 {
+  self->sqlite = lt_sqlite_new (statement_sql, N_STATEMENTS, set_sqlite_error);
 }
 
 static void
