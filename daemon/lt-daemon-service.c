@@ -50,6 +50,18 @@ server_call_free (ServerCall *call)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (ServerCall, server_call_free)
 
+/* @invocation: (transfer full) */
+static ServerCall *
+server_call_new (LtDaemonService       *self,
+                 GDBusMethodInvocation *invocation)
+{
+  ServerCall *call = g_new0 (ServerCall, 1);
+
+  call->self = g_object_ref (self);
+  call->invocation = invocation;
+  return call;
+}
+
 static void
 on_server_call_done (GObject      *source,
                      GAsyncResult *result,
@@ -81,10 +93,8 @@ call_server (LtDaemonService       *self,
              CompleteWithFunc       complete_with)
 {
   g_autoptr(JsonObject) owned_params = params;
-  ServerCall *call = g_new0 (ServerCall, 1);
+  ServerCall *call = server_call_new (self, invocation);
 
-  call->self = g_object_ref (self);
-  call->invocation = invocation;
   call->complete = complete;
   call->complete_with = complete_with;
   lt_daemon_call_async (self->daemon, method, owned_params, NULL, on_server_call_done, call);
@@ -243,10 +253,8 @@ handle_login (LtChat1               *object,
               const char            *password)
 {
   LtDaemonService *self = LT_DAEMON_SERVICE (object);
-  ServerCall *call = g_new0 (ServerCall, 1);
+  ServerCall *call = server_call_new (self, g_steal_pointer (&invocation));
 
-  call->self = g_object_ref (self);
-  call->invocation = g_steal_pointer (&invocation);
   lt_daemon_login_async (self->daemon, username, password, NULL, on_login_done, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
@@ -277,11 +285,130 @@ handle_send_message (LtChat1               *object,
                      const char            *text)
 {
   LtDaemonService *self = LT_DAEMON_SERVICE (object);
-  ServerCall *call = g_new0 (ServerCall, 1);
+  ServerCall *call = server_call_new (self, g_steal_pointer (&invocation));
 
-  call->self = g_object_ref (self);
-  call->invocation = g_steal_pointer (&invocation);
   lt_daemon_send_message_async (self->daemon, to, text, NULL, on_send_message_done, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_set_focused (LtChat1               *object,
+                    GDBusMethodInvocation *invocation,
+                    const char            *conversation)
+{
+  lt_daemon_set_focused (LT_DAEMON_SERVICE (object)->daemon, conversation);
+  lt_chat1_complete_set_focused (object, g_steal_pointer (&invocation));
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_history_done (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(ServerCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) messages = NULL;
+  GDBusMethodInvocation *invocation = g_steal_pointer (&call->invocation);
+
+  messages = lt_daemon_get_history_finish (LT_DAEMON (source), result, &error);
+  if (messages != NULL)
+    lt_chat1_complete_get_history (LT_CHAT1 (call->self), invocation, messages);
+  else
+    g_dbus_method_invocation_take_error (invocation, lt_daemon_error_from_protocol (error));
+}
+
+static gboolean
+handle_get_history (LtChat1               *object,
+                    GDBusMethodInvocation *invocation,
+                    const char            *with,
+                    guint64                before,
+                    guint                  limit)
+{
+  LtDaemonService *self = LT_DAEMON_SERVICE (object);
+  ServerCall *call = server_call_new (self, g_steal_pointer (&invocation));
+
+  lt_daemon_get_history_async (self->daemon, with, before, limit, NULL, on_history_done, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+/* MarkRead and ListUnread work on the user's cache; before a login
+ * there is none. */
+static LtDaemonCache *
+user_cache (LtDaemonService       *self,
+            GDBusMethodInvocation *invocation)
+{
+  LtDaemonCache *cache = lt_daemon_get_cache (self->daemon);
+
+  if (cache == NULL)
+    g_dbus_method_invocation_return_error_literal (invocation, LT_DAEMON_ERROR,
+                                                   LT_DAEMON_ERROR_NOT_LOGGED_IN,
+                                                   "Log in first");
+  return cache;
+}
+
+static void
+on_mark_read_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ServerCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  GDBusMethodInvocation *invocation = g_steal_pointer (&call->invocation);
+
+  if (lt_daemon_cache_mark_read_finish (LT_DAEMON_CACHE (source), result, &error))
+    lt_chat1_complete_mark_read (LT_CHAT1 (call->self), invocation);
+  else
+    g_dbus_method_invocation_take_error (invocation, lt_daemon_error_from_protocol (error));
+}
+
+static gboolean
+handle_mark_read (LtChat1               *object,
+                  GDBusMethodInvocation *invocation,
+                  const char            *conversation)
+{
+  LtDaemonService *self = LT_DAEMON_SERVICE (object);
+  LtDaemonCache *cache = user_cache (self, invocation);
+  ServerCall *call;
+
+  if (cache == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  call = server_call_new (self, g_steal_pointer (&invocation));
+  lt_daemon_cache_mark_read_async (cache, conversation, NULL, on_mark_read_done, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_list_unread_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(ServerCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) unread = NULL;
+  GDBusMethodInvocation *invocation = g_steal_pointer (&call->invocation);
+
+  unread = lt_daemon_cache_list_unread_finish (LT_DAEMON_CACHE (source), result, &error);
+  if (unread != NULL)
+    lt_chat1_complete_list_unread (LT_CHAT1 (call->self), invocation, unread);
+  else
+    g_dbus_method_invocation_take_error (invocation, lt_daemon_error_from_protocol (error));
+}
+
+static gboolean
+handle_list_unread (LtChat1               *object,
+                    GDBusMethodInvocation *invocation)
+{
+  LtDaemonService *self = LT_DAEMON_SERVICE (object);
+  LtDaemonCache *cache = user_cache (self, invocation);
+  ServerCall *call;
+
+  if (cache == NULL)
+    return G_DBUS_METHOD_INVOCATION_HANDLED;
+
+  call = server_call_new (self, g_steal_pointer (&invocation));
+  lt_daemon_cache_list_unread_async (cache, NULL, on_list_unread_done, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -530,8 +657,6 @@ lt_daemon_service_class_init (LtDaemonServiceClass *klass)
   object_class->finalize = lt_daemon_service_finalize;
 }
 
-/* GetHistory, MarkRead, SetFocused and ListUnread are not
- * handled yet: the skeleton answers them with UnknownMethod. */
 static void
 lt_daemon_service_iface_init (LtChat1Iface *iface)
 {
@@ -551,6 +676,10 @@ lt_daemon_service_iface_init (LtChat1Iface *iface)
   iface->handle_join_room = handle_join_room;
   iface->handle_leave_room = handle_leave_room;
   iface->handle_send_message = handle_send_message;
+  iface->handle_set_focused = handle_set_focused;
+  iface->handle_get_history = handle_get_history;
+  iface->handle_mark_read = handle_mark_read;
+  iface->handle_list_unread = handle_list_unread;
 }
 
 static void

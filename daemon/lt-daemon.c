@@ -45,6 +45,7 @@ struct _LtDaemon
   LtDaemonCache *cache;
   GHashTable *in_flight; /* local ids sent on this connection, unanswered */
   guint stores_pending; /* received messages on their way into the cache */
+  char *focused; /* the conversation a person is looking at, or "" */
 };
 
 enum {
@@ -823,8 +824,203 @@ store_message (LtDaemon   *self,
                                    param_string (params, "from"), param_string (params, "to"),
                                    param_string (params, "text"));
   self->stores_pending++;
-  lt_daemon_cache_store_messages_async (self->cache, messages, self->username, "", NULL,
-                                        on_stored, weak_self (self));
+  lt_daemon_cache_store_messages_async (self->cache, messages, self->username, self->focused,
+                                        NULL, on_stored, weak_self (self));
+}
+
+/* Focus, unread and history ------------------------------------------- */
+
+/**
+ * lt_daemon_set_focused:
+ * @conversation: what a person is looking at, "" for nothing
+ *
+ * Messages of the focused conversation are not counted as unread.
+ */
+void
+lt_daemon_set_focused (LtDaemon   *self,
+                       const char *conversation)
+{
+  g_return_if_fail (LT_IS_DAEMON (self));
+
+  g_free (self->focused);
+  self->focused = g_strdup (conversation ? conversation : "");
+}
+
+/**
+ * lt_daemon_get_cache:
+ *
+ * Returns: (transfer none) (nullable): the logged-in user's cache
+ */
+LtDaemonCache *
+lt_daemon_get_cache (LtDaemon *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON (self), NULL);
+
+  return self->cache;
+}
+
+typedef struct
+{
+  char *with;
+  guint64 before;
+  guint limit;
+  GVariant *cached; /* the cache's page, answered when the server can't */
+} HistoryQuery;
+
+static void
+history_query_free (HistoryQuery *query)
+{
+  g_free (query->with);
+  g_clear_pointer (&query->cached, g_variant_unref);
+  g_free (query);
+}
+
+/* The server's page as a(txsss): (id, ts, from, to, text). */
+static GVariant *
+messages_to_variant (JsonObject *reply)
+{
+  JsonArray *messages = NULL;
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(txsss)"));
+  if (json_object_has_member (reply, "messages")
+      && JSON_NODE_HOLDS_ARRAY (json_object_get_member (reply, "messages")))
+    messages = json_object_get_array_member (reply, "messages");
+
+  for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++)
+    {
+      JsonNode *node = json_array_get_element (messages, i);
+      JsonObject *message;
+      gint64 id = 0, ts = 0;
+
+      if (!JSON_NODE_HOLDS_OBJECT (node))
+        continue;
+      message = json_node_get_object (node);
+      lt_json_get_int (message, "id", FALSE, &id, NULL);
+      lt_json_get_int (message, "ts", FALSE, &ts, NULL);
+      g_variant_builder_add (&builder, "(txsss)", (guint64) id, ts,
+                             param_string (message, "from"), param_string (message, "to"),
+                             param_string (message, "text"));
+    }
+
+  return g_variant_builder_end (&builder);
+}
+
+static void
+on_server_history (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = lt_daemon_connection_call_finish (LT_DAEMON_CONNECTION (source), result, &error);
+  if (reply == NULL)
+    g_task_return_error (task, lt_daemon_error_from_protocol (error));
+  else
+    g_task_return_pointer (task, g_variant_ref_sink (messages_to_variant (reply)),
+                           (GDestroyNotify) g_variant_unref);
+}
+
+/* A page the cache holds whole is answered from it; otherwise the
+ * server is asked, and while offline the cache's part is the answer. */
+static void
+on_cached_history (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LtDaemon *self = g_task_get_source_object (task);
+  HistoryQuery *query = g_task_get_task_data (task);
+  g_autoptr(JsonObject) params = NULL;
+  g_autoptr(GError) error = NULL;
+  GCancellable *cancellable;
+  gboolean complete = FALSE;
+
+  query->cached = lt_daemon_cache_history_finish (LT_DAEMON_CACHE (source), result, &complete,
+                                                  &error);
+  if (query->cached == NULL)
+    {
+      g_task_return_error (task, lt_daemon_error_from_protocol (error));
+      return;
+    }
+
+  if (complete || self->state != LT_DAEMON_STATE_LOGGED_IN)
+    {
+      g_task_return_pointer (task, g_variant_ref (query->cached),
+                             (GDestroyNotify) g_variant_unref);
+      return;
+    }
+
+  params = json_object_new ();
+  json_object_set_string_member (params, "with", query->with);
+  json_object_set_int_member (params, "limit", query->limit);
+  if (query->before > 0)
+    json_object_set_int_member (params, "before", query->before);
+  /* Not in the same argument list as the steal: C leaves their order open. */
+  cancellable = g_task_get_cancellable (task);
+  lt_daemon_connection_call_async (self->connection, "history", params, cancellable,
+                                   on_server_history, g_steal_pointer (&task));
+}
+
+/**
+ * lt_daemon_get_history_async:
+ * @before: only ids below this; 0 for the newest
+ * @limit: 1 to 200
+ *
+ * Completes with a(txsss), newest first.
+ */
+void
+lt_daemon_get_history_async (LtDaemon           *self,
+                             const char         *with,
+                             guint64             before,
+                             guint               limit,
+                             GCancellable       *cancellable,
+                             GAsyncReadyCallback callback,
+                             gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  HistoryQuery *query;
+
+  g_return_if_fail (LT_IS_DAEMON (self));
+  g_return_if_fail (with != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lt_daemon_get_history_async);
+
+  if (self->cache == NULL)
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
+                               "Log in first");
+      return;
+    }
+
+  if (limit < 1 || limit > 200)
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_INVALID_ARGUMENT,
+                               "The limit must be 1 to 200");
+      return;
+    }
+
+  query = g_new0 (HistoryQuery, 1);
+  query->with = g_strdup (with);
+  query->before = before;
+  query->limit = limit;
+  g_task_set_task_data (task, query, (GDestroyNotify) history_query_free);
+  lt_daemon_cache_history_async (self->cache, with, before, limit, cancellable,
+                                 on_cached_history, g_steal_pointer (&task));
+}
+
+/* Returns: (transfer full): a(txsss), newest first */
+GVariant *
+lt_daemon_get_history_finish (LtDaemon     *self,
+                              GAsyncResult *result,
+                              GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
 }
 
 /* Methods that work without a login: while offline, they get a
@@ -1128,6 +1324,7 @@ lt_daemon_finalize (GObject *object)
   g_clear_pointer (&self->username, g_free);
   g_clear_pointer (&self->nickname, g_free);
   g_clear_pointer (&self->last_error, g_free);
+  g_clear_pointer (&self->focused, g_free);
 
   G_OBJECT_CLASS (lt_daemon_parent_class)->finalize (object);
 }
@@ -1219,6 +1416,7 @@ lt_daemon_init (LtDaemon *self)
   self->username = g_strdup ("");
   self->nickname = g_strdup ("");
   self->last_error = g_strdup ("");
+  self->focused = g_strdup ("");
   self->max_retry_delay_ms = DEFAULT_MAX_RETRY_MS;
   self->retry_delay_ms = FIRST_RETRY_MS;
   self->in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);

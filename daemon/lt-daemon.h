@@ -4,6 +4,8 @@
 #include <gio/gio.h>
 #include <json-glib/json-glib.h>
 
+#include "lt-daemon-cache.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -65,5 +67,18 @@ void lt_daemon_send_message_async (LtDaemon           *self,
 guint64 lt_daemon_send_message_finish (LtDaemon     *self,
                                        GAsyncResult *result,
                                        GError      **error);
+void lt_daemon_set_focused (LtDaemon   *self,
+                            const char *conversation);
+LtDaemonCache *lt_daemon_get_cache (LtDaemon *self);
+void lt_daemon_get_history_async (LtDaemon           *self,
+                                  const char         *with,
+                                  guint64             before,
+                                  guint               limit,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data);
+GVariant *lt_daemon_get_history_finish (LtDaemon     *self,
+                                        GAsyncResult *result,
+                                        GError      **error);
 
 G_END_DECLS

@@ -523,6 +523,52 @@ test_messages (Fixture      *fixture,
   wait_signal (fixture, "MessageFailed ('nobody'");
 }
 
+/* The printed reply of @method, for checks of a part of it. */
+static char *
+print_call (Fixture    *fixture,
+            const char *method,
+            GVariant   *args)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = call (fixture, INTERFACE, method, args, &error);
+
+  g_assert_no_error (error);
+  return g_variant_print (reply, FALSE);
+}
+
+/* Unread counts, MarkRead, a focused conversation that does not count,
+ * and the history of a conversation, newest first. */
+static void
+test_unread_and_history (Fixture      *fixture,
+                         gconstpointer data)
+{
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->base.server, "bob");
+  g_autofree char *unread = NULL;
+  g_autofree char *history = NULL;
+
+  assert_call_error (fixture, "ListUnread", NULL, "NotLoggedIn");
+  register_and_login (fixture, "alice");
+
+  lt_test_send (bob, "alice", "first");
+  wait_signal (fixture, "'bob', 'first')");
+  unread = print_call (fixture, "ListUnread", NULL);
+  g_assert_true (g_str_has_prefix (unread, "([('bob', 1, "));
+
+  assert_call (fixture, "MarkRead", string_arg ("bob"), "()");
+  assert_call (fixture, "ListUnread", NULL, "(@a(sut) [],)");
+
+  assert_call (fixture, "SetFocused", string_arg ("bob"), "()");
+  lt_test_send (bob, "alice", "while looking");
+  wait_signal (fixture, "'bob', 'while looking')");
+  assert_call (fixture, "ListUnread", NULL, "(@a(sut) [],)");
+
+  history = print_call (fixture, "GetHistory", g_variant_new ("(stu)", "bob", (guint64) 0, 10));
+  g_assert_nonnull (strstr (history, "'bob', 'alice', 'while looking'), ("));
+  g_assert_nonnull (strstr (history, "'bob', 'alice', 'first')]"));
+  assert_call_error (fixture, "GetHistory", g_variant_new ("(stu)", "bob", (guint64) 0, 0),
+                     "InvalidArgument");
+}
+
 static void
 test_rooms (Fixture      *fixture,
             gconstpointer data)
@@ -716,6 +762,7 @@ main (int   argc,
   add_test ("/daemon-dbus/passwords", test_passwords);
   add_test ("/daemon-dbus/friends", test_friends);
   add_test ("/daemon-dbus/messages", test_messages);
+  add_test ("/daemon-dbus/unread-and-history", test_unread_and_history);
   add_test ("/daemon-dbus/rooms", test_rooms);
   add_test ("/daemon-dbus/presence", test_presence);
   add_test ("/daemon-dbus/server-property", test_server_property);
