@@ -713,6 +713,27 @@ lt_daemon_send_message_async (LtDaemon           *self,
       return;
     }
 
+  /* What the server would refuse anyway is refused now, before it
+   * waits in the outbox. */
+  if (!lt_protocol_is_valid_username (to) && !lt_protocol_is_valid_room (to))
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_INVALID_ARGUMENT,
+                               "“%s” is neither a username nor a room", to);
+      return;
+    }
+  if (*text == '\0')
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_INVALID_ARGUMENT,
+                               "The text is empty");
+      return;
+    }
+  if (g_utf8_strlen (text, -1) > LT_MAX_TEXT_CHARS)
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_MESSAGE_TOO_LONG,
+                               "The text is longer than %d characters", LT_MAX_TEXT_CHARS);
+      return;
+    }
+
   message = g_new0 (NewMessage, 1);
   message->to = g_strdup (to);
   message->text = g_strdup (text);

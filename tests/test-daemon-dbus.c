@@ -498,6 +498,7 @@ test_messages (Fixture      *fixture,
   g_autoptr(GError) error = NULL;
   g_autoptr(GVariant) reply = NULL;
   g_autofree char *sent = NULL;
+  g_autofree char *long_text = NULL;
   guint64 local_id = 0;
 
   assert_call_error (fixture, "SendMessage", g_variant_new ("(ss)", "bob", "too early"),
@@ -515,6 +516,15 @@ test_messages (Fixture      *fixture,
 
   lt_test_send (bob, "alice", "hi alice");
   wait_signal (fixture, "'bob', 'hi alice')");
+
+  /* What can never be sent is refused at once, not queued. */
+  assert_call_error (fixture, "SendMessage", g_variant_new ("(ss)", "No Body", "hi"),
+                     "InvalidArgument");
+  assert_call_error (fixture, "SendMessage", g_variant_new ("(ss)", "bob", ""),
+                     "InvalidArgument");
+  long_text = lt_test_text_of_length (4001, "x");
+  assert_call_error (fixture, "SendMessage", g_variant_new ("(ss)", "bob", long_text),
+                     "MessageTooLong");
 
   g_clear_pointer (&reply, g_variant_unref);
   reply = call (fixture, INTERFACE, "SendMessage", g_variant_new ("(ss)", "nobody", "hello?"),
