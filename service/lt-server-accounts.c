@@ -276,8 +276,8 @@ authenticate (LtServerRequest  *request,
                              (GDestroyNotify) lt_user_free, on_user_looked_up);
 }
 
-/* Stores a new hash of @password made with today's parameters; for a
- * login whose stored hash is older.  Nobody waits for it. */
+/* A new password hash to store: for a login whose stored hash was made
+ * with older parameters, and for a password change. */
 typedef struct
 {
   char *username;
@@ -301,6 +301,22 @@ set_password_hash_job (LtStore *store,
 
   return GINT_TO_POINTER (lt_store_set_password_hash (store, new_hash->username, new_hash->hash,
                                                       error));
+}
+
+/* Stores @hash (transfer full) as the authenticated user's password
+ * hash, then calls @done. */
+static void
+store_new_hash (LtServerRequest *request,
+                char            *hash,
+                LtServerJobDone  done)
+{
+  Authentication *auth = request->state;
+  NewHash *new_hash = g_new0 (NewHash, 1);
+
+  new_hash->username = g_strdup (auth->username);
+  new_hash->hash = hash;
+  lt_server_request_run_job (request, set_password_hash_job, new_hash,
+                             (GDestroyNotify) new_hash_free, NULL, done);
 }
 
 /* login --------------------------------------------------------------- */
@@ -415,7 +431,6 @@ on_rehashed (GObject      *source,
   LtServerRequest *request = user_data;
   Authentication *auth = request->state;
   g_autoptr(GError) error = NULL;
-  NewHash *new_hash;
   char *hash;
 
   hash = lt_password_hasher_hash_finish (LT_PASSWORD_HASHER (source), result, &error);
@@ -426,11 +441,7 @@ on_rehashed (GObject      *source,
       return;
     }
 
-  new_hash = g_new0 (NewHash, 1);
-  new_hash->username = g_strdup (auth->username);
-  new_hash->hash = hash;
-  lt_server_request_run_job (request, set_password_hash_job, new_hash,
-                             (GDestroyNotify) new_hash_free, NULL, on_rehash_stored);
+  store_new_hash (request, hash, on_rehash_stored);
 }
 
 /* A hash made with older parameters is replaced once, at login. */
@@ -495,9 +506,7 @@ on_new_password_hashed (GObject      *source,
                         gpointer      user_data)
 {
   LtServerRequest *request = user_data;
-  Authentication *auth = request->state;
   g_autoptr(GError) error = NULL;
-  NewHash *new_hash;
   char *hash;
 
   hash = lt_password_hasher_hash_finish (LT_PASSWORD_HASHER (source), result, &error);
@@ -507,12 +516,7 @@ on_new_password_hashed (GObject      *source,
       return;
     }
 
-  new_hash = g_new0 (NewHash, 1);
-  new_hash->username = g_strdup (auth->username);
-  new_hash->hash = hash;
-  lt_server_request_run_job (request, set_password_hash_job, new_hash,
-                             (GDestroyNotify) new_hash_free, NULL,
-                             lt_server_request_return_bool_job);
+  store_new_hash (request, hash, lt_server_request_return_bool_job);
 }
 
 static void

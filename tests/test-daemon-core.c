@@ -656,19 +656,26 @@ alice_is_offline (gconstpointer data)
   return json_array_get_length (users) == 1;
 }
 
-/* Its own callbacks do not keep a dropped daemon alive: it is
- * finalized at once, and its session on the server ends. */
+/* Its own callbacks do not keep a dropped daemon alive, even while
+ * messages are on their way into its cache: it is finalized at once,
+ * and its session on the server ends. */
 static void
 test_dropped_daemon_stops (LtTestFixture *fixture,
                            gconstpointer  data)
 {
   LtDaemon *daemon = new_daemon (fixture->server);
+  g_autoptr(GPtrArray) log = g_ptr_array_new_with_free_func (g_free);
   g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->server, "bob");
   g_autoptr(GError) error = NULL;
 
   register_user (fixture->server, "alice");
   g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  g_signal_connect (daemon, "message-received", G_CALLBACK (on_message_received), log);
   g_object_add_weak_pointer (G_OBJECT (daemon), (gpointer *) &daemon);
+
+  for (guint i = 0; i < 20; i++)
+    lt_test_send (bob, "alice", "burst");
+  wait_for_line (log, "received bob bob burst");
 
   g_object_unref (daemon);
   g_assert_null (daemon);
