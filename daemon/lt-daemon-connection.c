@@ -46,7 +46,7 @@ struct _LtDaemonConnection
   GObject parent_instance;
 
   char *server;
-  GTlsCertificate *tls_certificate;
+  GTlsDatabase *tls_database;
   guint connect_timeout;
   guint call_timeout;
   guint ping_interval;
@@ -87,7 +87,7 @@ enum {
   PROP_0,
   PROP_SERVER,
   PROP_TLS,
-  PROP_TLS_CERTIFICATE,
+  PROP_TLS_DATABASE,
   PROP_CONNECT_TIMEOUT,
   PROP_CALL_TIMEOUT,
   PROP_PING_INTERVAL,
@@ -537,6 +537,14 @@ on_ping_answered (GObject      *object,
                                          self->ping_timeout));
 }
 
+static void
+send_ping (LtDaemonConnection *self)
+{
+  self->ping_pending = TRUE;
+  start_call (self, g_task_new (self, NULL, on_ping_answered, NULL), "ping", NULL,
+              self->ping_timeout);
+}
+
 static gboolean
 on_keepalive (gpointer user_data)
 {
@@ -545,11 +553,7 @@ on_keepalive (gpointer user_data)
   gint64 due = (gint64) self->ping_interval * G_USEC_PER_SEC - G_USEC_PER_SEC / 2;
 
   if (!self->ping_pending && quiet_time (self) >= due)
-    {
-      self->ping_pending = TRUE;
-      start_call (self, g_task_new (self, NULL, on_ping_answered, NULL), "ping", NULL,
-                  self->ping_timeout);
-    }
+    send_ping (self);
   keepalive_schedule (self);
   return G_SOURCE_REMOVE;
 }
@@ -575,23 +579,39 @@ keepalive_schedule (LtDaemonConnection *self)
 /* Public API ------------------------------------------------------------ */
 
 /**
+ * lt_daemon_connection_check:
+ *
+ * Pings the server now, unless a ping is under way: a connection that
+ * went dead silently (the machine slept, the network moved) closes
+ * with G_IO_ERROR_TIMED_OUT when the answer does not come in time.
+ */
+void
+lt_daemon_connection_check (LtDaemonConnection *self)
+{
+  g_return_if_fail (LT_IS_DAEMON_CONNECTION (self));
+
+  if (self->state == STATE_CONNECTED && !self->ping_pending)
+    send_ping (self);
+}
+
+/**
  * lt_daemon_connection_new:
  * @server: "host:port" or "host" (port 4567)
  * @tls: whether the server speaks direct TLS
- * @tls_certificate: (nullable): a certificate to accept from the server
- *   even when it does not validate (a self-signed one); others must
- *   pass the system's validation
+ * @tls_database: (nullable): the certificate authorities to check the
+ *   server against (a self-signed certificate may be its own), or
+ *   %NULL for the system's
  */
 LtDaemonConnection *
-lt_daemon_connection_new (const char      *server,
-                          gboolean         tls,
-                          GTlsCertificate *tls_certificate)
+lt_daemon_connection_new (const char   *server,
+                          gboolean      tls,
+                          GTlsDatabase *tls_database)
 {
   g_return_val_if_fail (server != NULL, NULL);
-  g_return_val_if_fail (tls_certificate == NULL || G_IS_TLS_CERTIFICATE (tls_certificate), NULL);
+  g_return_val_if_fail (tls_database == NULL || G_IS_TLS_DATABASE (tls_database), NULL);
 
   return g_object_new (LT_TYPE_DAEMON_CONNECTION, "server", server, "tls", tls,
-                       "tls-certificate", tls_certificate, NULL);
+                       "tls-database", tls_database, NULL);
 }
 
 /* TRUE between a successful connect and the start of the close. */
@@ -601,17 +621,6 @@ lt_daemon_connection_is_connected (LtDaemonConnection *self)
   g_return_val_if_fail (LT_IS_DAEMON_CONNECTION (self), FALSE);
 
   return self->state == STATE_CONNECTED;
-}
-
-static gboolean
-on_accept_certificate (GTlsConnection       *connection,
-                       GTlsCertificate      *peer_certificate,
-                       GTlsCertificateFlags  errors,
-                       gpointer              user_data)
-{
-  LtDaemonConnection *self = user_data;
-
-  return g_tls_certificate_is_same (peer_certificate, self->tls_certificate);
 }
 
 static void
@@ -629,9 +638,8 @@ on_socket_client_event (GSocketClient      *client,
   /* The server may close without a close_notify; frames are whole
    * lines, so a cut can only lose a partial frame, never forge one. */
   g_tls_connection_set_require_close_notify (G_TLS_CONNECTION (connection), FALSE);
-  if (self->tls_certificate != NULL)
-    g_signal_connect_object (connection, "accept-certificate",
-                             G_CALLBACK (on_accept_certificate), self, 0);
+  if (self->tls_database != NULL)
+    g_tls_connection_set_database (G_TLS_CONNECTION (connection), self->tls_database);
 }
 
 static void
@@ -854,8 +862,8 @@ lt_daemon_connection_get_property (GObject    *object,
     case PROP_TLS:
       g_value_set_boolean (value, self->tls);
       break;
-    case PROP_TLS_CERTIFICATE:
-      g_value_set_object (value, self->tls_certificate);
+    case PROP_TLS_DATABASE:
+      g_value_set_object (value, self->tls_database);
       break;
     case PROP_CONNECT_TIMEOUT:
       g_value_set_uint (value, self->connect_timeout);
@@ -890,8 +898,8 @@ lt_daemon_connection_set_property (GObject      *object,
     case PROP_TLS:
       self->tls = g_value_get_boolean (value);
       break;
-    case PROP_TLS_CERTIFICATE:
-      self->tls_certificate = g_value_dup_object (value);
+    case PROP_TLS_DATABASE:
+      self->tls_database = g_value_dup_object (value);
       break;
     case PROP_CONNECT_TIMEOUT:
       set_seconds (self, &self->connect_timeout, g_value_get_uint (value), prop_id);
@@ -928,7 +936,7 @@ lt_daemon_connection_finalize (GObject *object)
   LtDaemonConnection *self = LT_DAEMON_CONNECTION (object);
 
   g_clear_pointer (&self->calls, g_hash_table_unref);
-  g_clear_object (&self->tls_certificate);
+  g_clear_object (&self->tls_database);
   g_clear_error (&self->close_error);
   g_free (self->bye_reason);
   g_free (self->server);
@@ -962,8 +970,8 @@ lt_daemon_connection_class_init (LtDaemonConnectionClass *klass)
   properties[PROP_TLS] =
     g_param_spec_boolean ("tls", NULL, NULL, FALSE,
                           G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_TLS_CERTIFICATE] =
-    g_param_spec_object ("tls-certificate", NULL, NULL, G_TYPE_TLS_CERTIFICATE,
+  properties[PROP_TLS_DATABASE] =
+    g_param_spec_object ("tls-database", NULL, NULL, G_TYPE_TLS_DATABASE,
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   /* Connecting, through TCP, TLS and hello. */
   properties[PROP_CONNECT_TIMEOUT] = seconds_property ("connect-timeout", 1,

@@ -9,9 +9,9 @@ G_BEGIN_DECLS
 #define LT_TYPE_DAEMON_CONNECTION (lt_daemon_connection_get_type ())
 G_DECLARE_FINAL_TYPE (LtDaemonConnection, lt_daemon_connection, LT, DAEMON_CONNECTION, GObject)
 
-LtDaemonConnection *lt_daemon_connection_new (const char      *server,
-                                              gboolean         tls,
-                                              GTlsCertificate *tls_certificate);
+LtDaemonConnection *lt_daemon_connection_new (const char   *server,
+                                              gboolean      tls,
+                                              GTlsDatabase *tls_database);
 gboolean lt_daemon_connection_is_connected (LtDaemonConnection *self);
 
 void lt_daemon_connection_connect_async (LtDaemonConnection  *self,
@@ -32,6 +32,7 @@ JsonObject *lt_daemon_connection_call_finish (LtDaemonConnection  *self,
                                               GAsyncResult        *result,
                                               GError             **error);
 
+void lt_daemon_connection_check (LtDaemonConnection *self);
 void lt_daemon_connection_close (LtDaemonConnection *self);
 
 G_END_DECLS

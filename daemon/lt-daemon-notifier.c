@@ -76,6 +76,7 @@ typedef struct
 {
   LtDaemonNotifier *notifier;
   char *conversation;
+  char *activation_token;
 } Activation;
 
 static gboolean
@@ -83,7 +84,8 @@ emit_activated (gpointer user_data)
 {
   Activation *activation = user_data;
 
-  g_signal_emit (activation->notifier, signals[SIGNAL_ACTIVATED], 0, activation->conversation);
+  g_signal_emit (activation->notifier, signals[SIGNAL_ACTIVATED], 0, activation->conversation,
+                 activation->activation_token);
   return G_SOURCE_REMOVE;
 }
 
@@ -92,6 +94,7 @@ activation_free (Activation *activation)
 {
   g_object_unref (activation->notifier);
   g_free (activation->conversation);
+  g_free (activation->activation_token);
   g_free (activation);
 }
 
@@ -106,6 +109,8 @@ on_default_action (NotifyNotification *notification,
 
   activation->notifier = g_object_ref (self);
   activation->conversation = g_strdup (user_data);
+  /* Only valid during this callback. */
+  activation->activation_token = g_strdup (notify_notification_get_activation_token (notification));
   g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, emit_activated, activation,
                               (GDestroyNotify) activation_free);
 }
@@ -304,12 +309,14 @@ lt_daemon_notifier_class_init (LtDaemonNotifierClass *klass)
   /**
    * LtDaemonNotifier::activated:
    * @conversation: the conversation whose notification was clicked
+   * @activation_token: (nullable): the notification service's token for
+   *   the window to open, to pass on as platform data
    *
    * Emitted on the main loop of the thread that made the notifier.
    */
   signals[SIGNAL_ACTIVATED] = g_signal_new ("activated", G_TYPE_FROM_CLASS (klass),
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
-                                            1, G_TYPE_STRING);
+                                            2, G_TYPE_STRING, G_TYPE_STRING);
 }
 
 static void

@@ -332,8 +332,7 @@ handle_get_history (LtChat1               *object,
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
-/* MarkRead and ListUnread work on the user's cache; before a login
- * there is none. */
+/* ListUnread works on the user's cache; before a login there is none. */
 static LtDaemonCache *
 user_cache (LtDaemonService       *self,
             GDBusMethodInvocation *invocation)
@@ -356,7 +355,7 @@ on_mark_read_done (GObject      *source,
   g_autoptr(GError) error = NULL;
   GDBusMethodInvocation *invocation = g_steal_pointer (&call->invocation);
 
-  if (lt_daemon_cache_mark_read_finish (LT_DAEMON_CACHE (source), result, &error))
+  if (lt_daemon_mark_read_finish (LT_DAEMON (source), result, &error))
     lt_chat1_complete_mark_read (LT_CHAT1 (call->self), invocation);
   else
     g_dbus_method_invocation_take_error (invocation, lt_daemon_error_from_protocol (error));
@@ -368,14 +367,9 @@ handle_mark_read (LtChat1               *object,
                   const char            *conversation)
 {
   LtDaemonService *self = LT_DAEMON_SERVICE (object);
-  LtDaemonCache *cache = user_cache (self, invocation);
-  ServerCall *call;
+  ServerCall *call = server_call_new (self, g_steal_pointer (&invocation));
 
-  if (cache == NULL)
-    return G_DBUS_METHOD_INVOCATION_HANDLED;
-
-  call = server_call_new (self, g_steal_pointer (&invocation));
-  lt_daemon_cache_mark_read_async (cache, conversation, NULL, on_mark_read_done, call);
+  lt_daemon_mark_read_async (self->daemon, conversation, NULL, on_mark_read_done, call);
   return G_DBUS_METHOD_INVOCATION_HANDLED;
 }
 
@@ -597,6 +591,22 @@ on_settings_server_changed (LtDaemonService *self)
   lt_daemon_set_server (self->daemon, server);
 }
 
+/* Signals --------------------------------------------------------------- */
+
+/* MessageReceived leaves out the nickname, which the core passes on for
+ * notifications. */
+static void
+relay_message_received (LtDaemonService *self,
+                        const char      *conversation,
+                        guint64          id,
+                        gint64           ts,
+                        const char      *sender,
+                        const char      *text,
+                        const char      *nickname)
+{
+  lt_chat1_emit_message_received (LT_CHAT1 (self), conversation, id, ts, sender, text);
+}
+
 /* GObject --------------------------------------------------------------- */
 
 LtDaemonService *
@@ -628,8 +638,8 @@ lt_daemon_service_new (LtDaemon  *daemon,
                            G_CALLBACK (lt_chat1_emit_friend_removed), self, G_CONNECT_SWAPPED);
   g_signal_connect_object (daemon, "room-membership",
                            G_CALLBACK (lt_chat1_emit_room_membership), self, G_CONNECT_SWAPPED);
-  g_signal_connect_object (daemon, "message-received",
-                           G_CALLBACK (lt_chat1_emit_message_received), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (daemon, "message-received", G_CALLBACK (relay_message_received),
+                           self, G_CONNECT_SWAPPED);
   g_signal_connect_object (daemon, "message-sent", G_CALLBACK (lt_chat1_emit_message_sent), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (daemon, "message-failed",

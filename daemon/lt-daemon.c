@@ -34,18 +34,31 @@ struct _LtDaemon
   char *last_error;
 
   LtDaemonConnection *connection;
+  gboolean use_tls;
+  char *tls_ca_file; /* "" for the system's authorities */
+  GTlsDatabase *tls_database; /* NULL: the system's */
+  GError *tls_error; /* why tls_ca_file could not be read */
   GCancellable *attempt; /* the connect and login under way */
   GTask *login_task; /* a Login waiting for its first attempt */
   guint retry_id;
   guint retry_delay_ms;
   guint max_retry_delay_ms;
   GNetworkMonitor *network_monitor;
+  GDBusConnection *system_bus;
+  guint sleep_subscription;
 
   /* The logged-in user's local cache and outbox, from login to logout. */
   LtDaemonCache *cache;
   GHashTable *in_flight; /* local ids sent on this connection, unanswered */
   guint stores_pending; /* received messages on their way into the cache */
   char *focused; /* the conversation a person is looking at, or "" */
+
+  /* The login push of offline messages: how many are still to come,
+   * and which login's push it is (stores of an earlier one may still
+   * be completing). */
+  guint catch_up_left;
+  guint catch_up_serial;
+  gboolean catching_up;
 };
 
 enum {
@@ -56,6 +69,10 @@ enum {
   PROP_NICKNAME,
   PROP_LAST_ERROR,
   PROP_MAX_RETRY_DELAY,
+  PROP_FOCUSED,
+  PROP_CATCHING_UP,
+  PROP_USE_TLS,
+  PROP_TLS_CA_FILE,
   N_PROPS
 };
 
@@ -69,6 +86,7 @@ enum {
   SIGNAL_MESSAGE_RECEIVED,
   SIGNAL_MESSAGE_SENT,
   SIGNAL_MESSAGE_FAILED,
+  SIGNAL_CONVERSATION_READ,
   N_SIGNALS
 };
 
@@ -95,6 +113,14 @@ weak_self (LtDaemon *self)
   return ref;
 }
 
+/* For subscriptions, whose callbacks may still come after they end. */
+static void
+free_weak_self (gpointer weak_ref)
+{
+  g_weak_ref_clear (weak_ref);
+  g_free (weak_ref);
+}
+
 /* Returns: (transfer full) (nullable): the daemon, unless it is gone */
 static LtDaemon *
 take_self (gpointer weak_ref)
@@ -102,8 +128,7 @@ take_self (gpointer weak_ref)
   GWeakRef *ref = weak_ref;
   LtDaemon *self = g_weak_ref_get (ref);
 
-  g_weak_ref_clear (ref);
-  g_free (ref);
+  free_weak_self (ref);
   return self;
 }
 static void store_message (LtDaemon   *self,
@@ -157,8 +182,31 @@ forget_password (LtDaemon *self)
 }
 
 static void
+set_catching_up (LtDaemon *self,
+                 gboolean  catching_up)
+{
+  if (self->catching_up == catching_up)
+    return;
+
+  g_debug ("Catching up: %s", catching_up ? "started" : "done");
+  self->catching_up = catching_up;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CATCHING_UP]);
+}
+
+/* A push cut short by a lost connection ends the catch-up with what
+ * came; the next login starts another. */
+static void
+end_catch_up (LtDaemon *self)
+{
+  self->catch_up_left = 0;
+  self->catch_up_serial++;
+  set_catching_up (self, FALSE);
+}
+
+static void
 drop_connection (LtDaemon *self)
 {
+  end_catch_up (self);
   if (self->connection == NULL)
     return;
 
@@ -273,6 +321,7 @@ on_logged_in (GObject      *source,
   g_autoptr(JsonObject) reply = NULL;
   g_autoptr(GTask) task = NULL;
   const char *nickname = "";
+  gint64 pending = 0;
 
   reply = lt_daemon_connection_call_finish (LT_DAEMON_CONNECTION (source), result, &error);
   if (self == NULL || LT_DAEMON_CONNECTION (source) != self->connection
@@ -289,7 +338,10 @@ on_logged_in (GObject      *source,
     }
 
   lt_json_get_string (reply, "nickname", FALSE, &nickname, NULL);
+  lt_json_get_int (reply, "pending", FALSE, &pending, NULL);
   set_string (self, &self->nickname, nickname, PROP_NICKNAME);
+  self->catch_up_left = CLAMP (pending, 0, G_MAXUINT);
+  set_catching_up (self, self->catch_up_left > 0);
   set_string (self, &self->last_error, "", PROP_LAST_ERROR);
   self->retry_delay_ms = FIRST_RETRY_MS;
   set_state (self, LT_DAEMON_STATE_LOGGED_IN);
@@ -386,15 +438,36 @@ on_notification (LtDaemonConnection *connection,
                    param_string (params, "username"), g_str_equal (method, "joined"));
 }
 
+/* Returns: (nullable): a connection to the server as configured, or
+ * %NULL when the tls-ca-file could not be read */
+static LtDaemonConnection *
+new_connection (LtDaemon *self,
+                GError  **error)
+{
+  if (self->use_tls && self->tls_error != NULL)
+    {
+      g_propagate_error (error, g_error_copy (self->tls_error));
+      return NULL;
+    }
+  return lt_daemon_connection_new (self->server, self->use_tls, self->tls_database);
+}
+
 static void
 start_attempt (LtDaemon *self)
 {
+  g_autoptr(GError) error = NULL;
+
   cancel_attempt (self);
   drop_connection (self);
   set_state (self, LT_DAEMON_STATE_CONNECTING);
 
+  self->connection = new_connection (self, &error);
+  if (self->connection == NULL)
+    {
+      attempt_failed (self, error);
+      return;
+    }
   self->attempt = g_cancellable_new ();
-  self->connection = lt_daemon_connection_new (self->server, FALSE, NULL);
   g_signal_connect (self->connection, "closed", G_CALLBACK (on_connection_closed), self);
   g_signal_connect (self->connection, "notification", G_CALLBACK (on_notification), self);
   lt_daemon_connection_connect_async (self->connection, self->attempt, on_connected,
@@ -496,19 +569,25 @@ lt_daemon_logout (LtDaemon *self)
 /**
  * lt_daemon_reconnect_now:
  *
- * Cuts a reconnection delay short and resets the backoff: the network
- * is back, or the machine resumed.
+ * The network is back, or the machine resumed: cuts a reconnection
+ * delay short and resets the backoff.  A connection that looks up may
+ * have died meanwhile, so it is pinged at once; one that does not
+ * answer closes within the ping timeout and is reconnected.
  */
 void
 lt_daemon_reconnect_now (LtDaemon *self)
 {
   g_return_if_fail (LT_IS_DAEMON (self));
 
-  if (self->retry_id == 0)
-    return;
-
-  self->retry_delay_ms = FIRST_RETRY_MS;
-  start_attempt (self);
+  if (self->retry_id != 0)
+    {
+      self->retry_delay_ms = FIRST_RETRY_MS;
+      start_attempt (self);
+    }
+  else if (self->state == LT_DAEMON_STATE_LOGGED_IN)
+    {
+      lt_daemon_connection_check (self->connection);
+    }
 }
 
 /* Messages: the outbox ------------------------------------------------- */
@@ -795,6 +874,40 @@ on_highest_id (GObject      *source,
   lt_daemon_connection_call_async (self->connection, "ack", params, NULL, on_acked, NULL);
 }
 
+typedef struct
+{
+  GWeakRef daemon;
+  char *nickname; /* the sender's */
+  guint catch_up_serial;
+  gboolean ends_catch_up; /* the last message of the login push */
+} Storing;
+
+static void
+storing_free (Storing *storing)
+{
+  g_weak_ref_clear (&storing->daemon);
+  g_free (storing->nickname);
+  g_free (storing);
+}
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (Storing, storing_free)
+
+static void
+signal_fresh (LtDaemon   *self,
+              GVariant   *fresh,
+              const char *nickname)
+{
+  const char *conversation, *sender, *text;
+  GVariantIter iter;
+  guint64 id;
+  gint64 ts;
+
+  g_variant_iter_init (&iter, fresh);
+  while (g_variant_iter_next (&iter, "(&stx&s&s)", &conversation, &id, &ts, &sender, &text))
+    g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, conversation, id, ts, sender,
+                   text, nickname);
+}
+
 /* Signals the messages that are new to the cache; once every stored
  * message is in, tells the server up to where it has them. */
 static void
@@ -802,31 +915,41 @@ on_stored (GObject      *source,
            GAsyncResult *result,
            gpointer      user_data)
 {
-  g_autoptr(LtDaemon) self = take_self (user_data);
+  g_autoptr(Storing) storing = user_data;
+  g_autoptr(LtDaemon) self = g_weak_ref_get (&storing->daemon);
   g_autoptr(GVariant) fresh = NULL;
   g_autoptr(GError) error = NULL;
-  const char *conversation, *sender, *text;
-  GVariantIter iter;
-  guint64 id;
-  gint64 ts;
 
   fresh = lt_daemon_cache_store_messages_finish (LT_DAEMON_CACHE (source), result, &error);
   if (self == NULL)
     return;
   self->stores_pending--;
-  if (fresh == NULL)
-    {
-      g_warning ("Could not store a message: %s", error->message);
-      return;
-    }
+  if (fresh != NULL)
+    signal_fresh (self, fresh, storing->nickname);
+  else
+    g_warning ("Could not store a message: %s", error->message);
 
-  g_variant_iter_init (&iter, fresh);
-  while (g_variant_iter_next (&iter, "(&stx&s&s)", &conversation, &id, &ts, &sender, &text))
-    g_signal_emit (self, signals[SIGNAL_MESSAGE_RECEIVED], 0, conversation, id, ts, sender,
-                   text);
+  if (storing->ends_catch_up && storing->catch_up_serial == self->catch_up_serial)
+    set_catching_up (self, FALSE);
 
-  if (self->stores_pending == 0 && self->cache == LT_DAEMON_CACHE (source))
+  if (fresh != NULL && self->stores_pending == 0 && self->cache == LT_DAEMON_CACHE (source))
     lt_daemon_cache_highest_id_async (self->cache, NULL, on_highest_id, weak_self (self));
+}
+
+/* Counts the messages of the login push; the last one ends the
+ * catch-up once it is stored and signalled. */
+static Storing *
+storing_new (LtDaemon   *self,
+             JsonObject *params)
+{
+  Storing *storing = g_new0 (Storing, 1);
+
+  g_weak_ref_init (&storing->daemon, self);
+  storing->nickname = g_strdup (param_string (params, "nickname"));
+  storing->catch_up_serial = self->catch_up_serial;
+  if (param_bool (params, "offline") && self->catch_up_left > 0)
+    storing->ends_catch_up = --self->catch_up_left == 0;
+  return storing;
 }
 
 static void
@@ -846,7 +969,7 @@ store_message (LtDaemon   *self,
                                    param_string (params, "text"));
   self->stores_pending++;
   lt_daemon_cache_store_messages_async (self->cache, messages, self->username, self->focused,
-                                        NULL, on_stored, weak_self (self));
+                                        NULL, on_stored, storing_new (self, params));
 }
 
 /* Focus, unread and history ------------------------------------------- */
@@ -863,8 +986,86 @@ lt_daemon_set_focused (LtDaemon   *self,
 {
   g_return_if_fail (LT_IS_DAEMON (self));
 
-  g_free (self->focused);
-  self->focused = g_strdup (conversation ? conversation : "");
+  set_string (self, &self->focused, conversation ? conversation : "", PROP_FOCUSED);
+}
+
+const char *
+lt_daemon_get_focused (LtDaemon *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON (self), NULL);
+
+  return self->focused;
+}
+
+/* Whether the offline messages pushed at login are still coming in. */
+gboolean
+lt_daemon_get_catching_up (LtDaemon *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON (self), FALSE);
+
+  return self->catching_up;
+}
+
+static void
+on_marked_read (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  LtDaemon *self = g_task_get_source_object (task);
+  GError *error = NULL;
+
+  if (!lt_daemon_cache_mark_read_finish (LT_DAEMON_CACHE (source), result, &error))
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  g_signal_emit (self, signals[SIGNAL_CONVERSATION_READ], 0, g_task_get_task_data (task));
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * lt_daemon_mark_read_async:
+ * @conversation: a peer's username or a "#room"
+ *
+ * Clears the conversation's unread count, then emits
+ * LtDaemon::conversation-read.  Fails with NotLoggedIn before a login.
+ */
+void
+lt_daemon_mark_read_async (LtDaemon           *self,
+                           const char         *conversation,
+                           GCancellable       *cancellable,
+                           GAsyncReadyCallback callback,
+                           gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+
+  g_return_if_fail (LT_IS_DAEMON (self));
+  g_return_if_fail (conversation != NULL);
+
+  task = g_task_new (self, cancellable, callback, user_data);
+  g_task_set_source_tag (task, lt_daemon_mark_read_async);
+  g_task_set_task_data (task, g_strdup (conversation), g_free);
+  if (self->cache == NULL)
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
+                               "Log in first");
+      return;
+    }
+
+  lt_daemon_cache_mark_read_async (self->cache, conversation, cancellable, on_marked_read,
+                                   g_steal_pointer (&task));
+}
+
+gboolean
+lt_daemon_mark_read_finish (LtDaemon     *self,
+                            GAsyncResult *result,
+                            GError      **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 /**
@@ -1138,6 +1339,7 @@ lt_daemon_call_async (LtDaemon           *self,
 {
   g_autoptr(GTask) task = NULL;
   g_autoptr(LtDaemonConnection) connection = NULL;
+  GError *error = NULL;
 
   g_return_if_fail (LT_IS_DAEMON (self));
   g_return_if_fail (method != NULL);
@@ -1157,7 +1359,12 @@ lt_daemon_call_async (LtDaemon           *self,
       call->method = g_strdup (method);
       call->params = params ? json_object_ref (params) : json_object_new ();
       g_task_set_task_data (task, call, (GDestroyNotify) anonymous_call_free);
-      connection = lt_daemon_connection_new (self->server, FALSE, NULL);
+      connection = new_connection (self, &error);
+      if (connection == NULL)
+        {
+          g_task_return_error (task, error);
+          return;
+        }
       lt_daemon_connection_connect_async (connection, cancellable, on_anonymous_connected,
                                           g_steal_pointer (&task));
     }
@@ -1197,6 +1404,57 @@ on_network_changed (GNetworkMonitor *monitor,
     lt_daemon_reconnect_now (self);
 }
 
+/* logind's PrepareForSleep (false): the machine has resumed. */
+static void
+on_prepare_for_sleep (GDBusConnection *connection,
+                      const char      *sender,
+                      const char      *path,
+                      const char      *interface,
+                      const char      *member,
+                      GVariant        *parameters,
+                      gpointer         user_data)
+{
+  g_autoptr(LtDaemon) self = g_weak_ref_get (user_data);
+  gboolean going_to_sleep = TRUE;
+
+  if (g_variant_is_of_type (parameters, G_VARIANT_TYPE ("(b)")))
+    g_variant_get (parameters, "(b)", &going_to_sleep);
+  if (self != NULL && !going_to_sleep)
+    {
+      g_debug ("The machine resumed");
+      lt_daemon_reconnect_now (self);
+    }
+}
+
+/* Without a system bus (a container, a test) there is no logind to
+ * hear from: the keepalive still notices a dead connection. */
+static void
+on_system_bus (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(LtDaemon) self = take_self (user_data);
+  g_autoptr(GDBusConnection) bus = NULL;
+  g_autoptr(GError) error = NULL;
+
+  bus = g_bus_get_finish (result, &error);
+  if (bus == NULL)
+    {
+      g_debug ("No system bus, so no resume from suspend: %s", error->message);
+      return;
+    }
+  if (self == NULL)
+    return;
+
+  self->system_bus = g_steal_pointer (&bus);
+  self->sleep_subscription =
+    g_dbus_connection_signal_subscribe (self->system_bus, "org.freedesktop.login1",
+                                        "org.freedesktop.login1.Manager", "PrepareForSleep",
+                                        "/org/freedesktop/login1", NULL,
+                                        G_DBUS_SIGNAL_FLAGS_NONE, on_prepare_for_sleep,
+                                        weak_self (self), free_weak_self);
+}
+
 LtDaemonState
 lt_daemon_get_state (LtDaemon *self)
 {
@@ -1213,6 +1471,18 @@ lt_daemon_get_server (LtDaemon *self)
   return self->server;
 }
 
+/* New connection settings while (re)connecting or logged in: move over
+ * at once. */
+static void
+restart_session (LtDaemon *self)
+{
+  if (self->state == LT_DAEMON_STATE_OFFLINE)
+    return;
+
+  self->retry_delay_ms = FIRST_RETRY_MS;
+  start_attempt (self);
+}
+
 /* A new server while (re)connecting or logged in: move over at once. */
 void
 lt_daemon_set_server (LtDaemon   *self,
@@ -1225,11 +1495,53 @@ lt_daemon_set_server (LtDaemon   *self,
     return;
 
   set_string (self, &self->server, server, PROP_SERVER);
-  if (self->state != LT_DAEMON_STATE_OFFLINE)
+  restart_session (self);
+}
+
+/* Whether to speak direct TLS; a change applies at once. */
+void
+lt_daemon_set_use_tls (LtDaemon *self,
+                       gboolean  use_tls)
+{
+  g_return_if_fail (LT_IS_DAEMON (self));
+
+  if (self->use_tls == !!use_tls)
+    return;
+
+  self->use_tls = !!use_tls;
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_USE_TLS]);
+  restart_session (self);
+}
+
+/**
+ * lt_daemon_set_tls_ca_file:
+ * @path: a PEM file of certificate authorities (or of the server's
+ *   self-signed certificate), "" for the system's
+ *
+ * Read here, once, rather than at each connection: a file that cannot
+ * be read makes every TLS connection attempt fail with the reason.
+ */
+void
+lt_daemon_set_tls_ca_file (LtDaemon   *self,
+                           const char *path)
+{
+  g_return_if_fail (LT_IS_DAEMON (self));
+  g_return_if_fail (path != NULL);
+
+  if (g_strcmp0 (self->tls_ca_file, path) == 0)
+    return;
+
+  set_string (self, &self->tls_ca_file, path, PROP_TLS_CA_FILE);
+  g_clear_object (&self->tls_database);
+  g_clear_error (&self->tls_error);
+  if (*path != '\0')
     {
-      self->retry_delay_ms = FIRST_RETRY_MS;
-      start_attempt (self);
+      self->tls_database = g_tls_file_database_new (path, &self->tls_error);
+      if (self->tls_error != NULL)
+        g_prefix_error (&self->tls_error, "Cannot use tls-ca-file %s: ", path);
     }
+  if (self->use_tls)
+    restart_session (self);
 }
 
 const char *
@@ -1291,6 +1603,18 @@ lt_daemon_get_property (GObject    *object,
     case PROP_MAX_RETRY_DELAY:
       g_value_set_uint (value, self->max_retry_delay_ms);
       break;
+    case PROP_FOCUSED:
+      g_value_set_string (value, self->focused);
+      break;
+    case PROP_CATCHING_UP:
+      g_value_set_boolean (value, self->catching_up);
+      break;
+    case PROP_USE_TLS:
+      g_value_set_boolean (value, self->use_tls);
+      break;
+    case PROP_TLS_CA_FILE:
+      g_value_set_string (value, self->tls_ca_file);
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -1308,6 +1632,12 @@ lt_daemon_set_property (GObject      *object,
     {
     case PROP_SERVER:
       lt_daemon_set_server (self, g_value_get_string (value));
+      break;
+    case PROP_USE_TLS:
+      lt_daemon_set_use_tls (self, g_value_get_boolean (value));
+      break;
+    case PROP_TLS_CA_FILE:
+      lt_daemon_set_tls_ca_file (self, g_value_get_string (value));
       break;
     case PROP_MAX_RETRY_DELAY:
       if (self->max_retry_delay_ms != g_value_get_uint (value))
@@ -1329,6 +1659,11 @@ lt_daemon_dispose (GObject *object)
   cancel_attempt (self);
   drop_connection (self);
   g_clear_object (&self->network_monitor);
+  if (self->sleep_subscription != 0)
+    g_dbus_connection_signal_unsubscribe (self->system_bus, self->sleep_subscription);
+  self->sleep_subscription = 0;
+  g_clear_object (&self->system_bus);
+  g_clear_object (&self->tls_database);
   g_clear_object (&self->cache);
 
   G_OBJECT_CLASS (lt_daemon_parent_class)->dispose (object);
@@ -1346,6 +1681,8 @@ lt_daemon_finalize (GObject *object)
   g_clear_pointer (&self->nickname, g_free);
   g_clear_pointer (&self->last_error, g_free);
   g_clear_pointer (&self->focused, g_free);
+  g_clear_pointer (&self->tls_ca_file, g_free);
+  g_clear_error (&self->tls_error);
 
   G_OBJECT_CLASS (lt_daemon_parent_class)->finalize (object);
 }
@@ -1379,6 +1716,25 @@ lt_daemon_class_init (LtDaemonClass *klass)
     g_param_spec_uint ("max-retry-delay", NULL, NULL, FIRST_RETRY_MS, G_MAXUINT,
                        DEFAULT_MAX_RETRY_MS,
                        G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_USE_TLS] =
+    g_param_spec_boolean ("use-tls", NULL, NULL, FALSE,
+                          G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_TLS_CA_FILE] =
+    g_param_spec_string ("tls-ca-file", NULL, NULL, "",
+                         G_PARAM_READWRITE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FOCUSED] =
+    g_param_spec_string ("focused", NULL, NULL, "",
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  /**
+   * LtDaemon:catching-up:
+   *
+   * TRUE from a login whose reply announced offline messages until the
+   * last of them is stored and signalled: what arrives meanwhile is a
+   * catch-up, not news one by one.
+   */
+  properties[PROP_CATCHING_UP] =
+    g_param_spec_boolean ("catching-up", NULL, NULL, FALSE,
+                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
@@ -1402,13 +1758,14 @@ lt_daemon_class_init (LtDaemonClass *klass)
    * @ts: milliseconds since the Unix epoch
    * @sender: the sender's username
    * @text: the text
+   * @nickname: the sender's nickname
    *
    * A message is in the local cache (then acknowledged to the server).
    */
   signals[SIGNAL_MESSAGE_RECEIVED] =
     g_signal_new ("message-received", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
-                  NULL, NULL, G_TYPE_NONE, 5, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_INT64,
-                  G_TYPE_STRING, G_TYPE_STRING);
+                  NULL, NULL, G_TYPE_NONE, 6, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_INT64,
+                  G_TYPE_STRING, G_TYPE_STRING, G_TYPE_STRING);
   /**
    * LtDaemon::message-sent:
    * @conversation: the recipient
@@ -1429,6 +1786,13 @@ lt_daemon_class_init (LtDaemonClass *klass)
     g_signal_new ("message-failed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 4, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_STRING,
                   G_TYPE_STRING);
+  /**
+   * LtDaemon::conversation-read:
+   * @conversation: what lt_daemon_mark_read_async() marked read
+   */
+  signals[SIGNAL_CONVERSATION_READ] =
+    g_signal_new ("conversation-read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                  NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
 }
 
 static void
@@ -1438,10 +1802,12 @@ lt_daemon_init (LtDaemon *self)
   self->nickname = g_strdup ("");
   self->last_error = g_strdup ("");
   self->focused = g_strdup ("");
+  self->tls_ca_file = g_strdup ("");
   self->max_retry_delay_ms = DEFAULT_MAX_RETRY_MS;
   self->retry_delay_ms = FIRST_RETRY_MS;
   self->in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
   self->network_monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect_object (self->network_monitor, "network-changed",
                            G_CALLBACK (on_network_changed), self, 0);
+  g_bus_get (G_BUS_TYPE_SYSTEM, NULL, on_system_bus, weak_self (self));
 }

@@ -35,6 +35,10 @@ LtDaemonState lt_daemon_get_state (LtDaemon *self);
 const char *lt_daemon_get_server (LtDaemon *self);
 void lt_daemon_set_server (LtDaemon   *self,
                            const char *server);
+void lt_daemon_set_use_tls (LtDaemon *self,
+                            gboolean  use_tls);
+void lt_daemon_set_tls_ca_file (LtDaemon   *self,
+                                const char *path);
 const char *lt_daemon_get_username (LtDaemon *self);
 const char *lt_daemon_get_nickname (LtDaemon *self);
 const char *lt_daemon_get_last_error (LtDaemon *self);
@@ -69,6 +73,16 @@ guint64 lt_daemon_send_message_finish (LtDaemon     *self,
                                        GError      **error);
 void lt_daemon_set_focused (LtDaemon   *self,
                             const char *conversation);
+const char *lt_daemon_get_focused (LtDaemon *self);
+gboolean lt_daemon_get_catching_up (LtDaemon *self);
+void lt_daemon_mark_read_async (LtDaemon           *self,
+                                const char         *conversation,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data);
+gboolean lt_daemon_mark_read_finish (LtDaemon     *self,
+                                     GAsyncResult *result,
+                                     GError      **error);
 LtDaemonCache *lt_daemon_get_cache (LtDaemon *self);
 void lt_daemon_get_history_async (LtDaemon           *self,
                                   const char         *with,

@@ -7,6 +7,7 @@
 #include <glib/gi18n.h>
 #include <locale.h>
 
+#include "lt-daemon-alerts.h"
 #include "lt-daemon-service.h"
 
 #define BUS_NAME "org.liaotian.Chat1"
@@ -23,14 +24,15 @@ static char *opt_server;
 static gboolean opt_replace;
 static gboolean opt_verbose;
 
-/* Not marked for translation: --help is for developers and scripts. */
 static const GOptionEntry entries[] = {
   { "server", 's', 0, G_OPTION_ARG_STRING, &opt_server,
-    "Connect to this server for this run, without changing the setting", "HOST:PORT" },
+    N_("Connect to this server for this run, without changing the setting"),
+    /* Translators: the value of --server, e.g. chat.example.org:4567 */
+    N_("HOST:PORT") },
   { "replace", 'r', 0, G_OPTION_ARG_NONE, &opt_replace,
-    "Replace a running liaotiand", NULL },
+    N_("Replace a running liaotiand"), NULL },
   { "verbose", 'v', 0, G_OPTION_ARG_NONE, &opt_verbose,
-    "Print debugging messages", NULL },
+    N_("Print debugging messages"), NULL },
   { NULL }
 };
 
@@ -56,7 +58,8 @@ on_name_lost (GDBusConnection *connection,
 
   if (!daemon->name_acquired)
     {
-      g_printerr ("Cannot own %s: is liaotiand running already? (--replace takes over)\n",
+      /* Translators: %s is the D-Bus name org.liaotian.Chat1 */
+      g_printerr (_("Cannot own %s: is liaotiand running already? (--replace takes over)\n"),
                   name);
       daemon->status = EXIT_FAILURE;
     }
@@ -99,6 +102,8 @@ daemon_core_new (GSettings *settings)
 
   g_settings_bind_with_mapping (settings, "reconnect-max-delay", core, "max-retry-delay",
                                 G_SETTINGS_BIND_GET, seconds_to_ms, NULL, NULL, NULL);
+  g_settings_bind (settings, "use-tls", core, "use-tls", G_SETTINGS_BIND_GET);
+  g_settings_bind (settings, "tls-ca-file", core, "tls-ca-file", G_SETTINGS_BIND_GET);
   return core;
 }
 
@@ -109,8 +114,9 @@ parse_options (int    *argc,
   g_autoptr(GOptionContext) context = g_option_context_new (NULL);
   g_autoptr(GError) error = NULL;
 
-  g_option_context_set_summary (context, "The Liaotian chat session daemon.");
-  g_option_context_add_main_entries (context, entries, NULL);
+  g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
+  g_option_context_set_summary (context, _("The Liaotian chat session daemon."));
+  g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
   if (!g_option_context_parse (context, argc, argv, &error))
     {
       g_printerr ("%s\n", error->message);
@@ -133,7 +139,9 @@ export_service (LtDaemonService *service,
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (service), connection,
                                          OBJECT_PATH, &error))
     {
-      g_printerr ("Cannot export %s: %s\n", OBJECT_PATH, error->message);
+      /* Translators: the first %s is the D-Bus object path
+       * /org/liaotian/Chat1, the second an error message */
+      g_printerr (_("Cannot export %s: %s\n"), OBJECT_PATH, error->message);
       return FALSE;
     }
 
@@ -151,17 +159,20 @@ run (Daemon *daemon)
   g_autoptr(LtDaemon) core = daemon_core_new (settings);
   g_autoptr(LtDaemonService) service = lt_daemon_service_new (core, settings);
   g_autoptr(GDBusConnection) connection = NULL;
+  g_autoptr(LtDaemonAlerts) alerts = NULL;
   g_autoptr(GError) error = NULL;
   guint owner_id = 0;
 
   connection = g_bus_get_sync (G_BUS_TYPE_SESSION, NULL, &error);
   if (connection == NULL)
     {
-      g_printerr ("Cannot connect to the session bus: %s\n", error->message);
+      /* Translators: %s is an error message */
+      g_printerr (_("Cannot connect to the session bus: %s\n"), error->message);
       return EXIT_FAILURE;
     }
   /* A closed bus ends in on_name_lost(), not in a SIGTERM from GDBus. */
   g_dbus_connection_set_exit_on_close (connection, FALSE);
+  alerts = lt_daemon_alerts_new (core, settings, connection);
 
   if (!export_service (service, connection, daemon, &owner_id))
     return EXIT_FAILURE;
@@ -182,7 +193,8 @@ main (int   argc,
   guint sigint_id, sigterm_id;
   int status;
 
-  /* For the notifications' texts. */
+  /* Before parsing the options: for --help, the messages below and the
+   * notifications' texts. */
   setlocale (LC_ALL, "");
   bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
   bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");

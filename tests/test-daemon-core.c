@@ -450,6 +450,7 @@ on_message_received (LtDaemon   *daemon,
                      gint64      ts,
                      const char *sender,
                      const char *text,
+                     const char *nickname,
                      GPtrArray  *log)
 {
   record (log, "received %s %s %s", conversation, sender, text);

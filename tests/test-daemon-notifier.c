@@ -261,10 +261,11 @@ test_long_text (Fixture      *fixture,
 static void
 on_activated (LtDaemonNotifier *notifier,
               const char       *conversation,
+              const char       *activation_token,
               char            **activated)
 {
   g_free (*activated);
-  *activated = g_strdup (conversation);
+  *activated = g_strdup_printf ("%s token=%s", conversation, activation_token);
 }
 
 static gboolean
@@ -274,17 +275,37 @@ was_activated (Fixture      *fixture,
   return *(char **) data != NULL;
 }
 
-/* Clicking a notification tells which conversation to open. */
+/* Makes the mock notification service emit @name (@first, @second). */
+static void
+emit_mock_signal (Fixture    *fixture,
+                  const char *name,
+                  const char *signature,
+                  GVariant   *first,
+                  GVariant   *second)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariant *args[2] = { g_variant_new_variant (first), g_variant_new_variant (second) };
+
+  reply = g_dbus_connection_call_sync (fixture->connection, NOTIFICATIONS_NAME,
+                                       NOTIFICATIONS_PATH, MOCK_INTERFACE, "EmitSignal",
+                                       g_variant_new ("(sss@av)", NOTIFICATIONS_NAME, name,
+                                                      signature,
+                                                      g_variant_new_array (G_VARIANT_TYPE_VARIANT,
+                                                                           args, 2)),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Clicking a notification tells which conversation to open, with the
+ * service's activation token. */
 static void
 test_activation (Fixture      *fixture,
                  gconstpointer data)
 {
   g_auto(Notify) lobby = { 0 };
   g_auto(Notify) update = { 0 };
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GVariant) reply = NULL;
   g_autofree char *activated = NULL;
-  GVariant *args[2];
 
   g_signal_connect (fixture->notifier, "activated", G_CALLBACK (on_activated), &activated);
   lt_daemon_notifier_show (fixture->notifier, "bob", "Bob", "hi");
@@ -294,19 +315,15 @@ test_activation (Fixture      *fixture,
   lt_daemon_notifier_show (fixture->notifier, "#lobby", "Carol", "hello again");
   wait_for_notify (fixture, 3, &update);
 
-  args[0] = g_variant_new_variant (g_variant_new_uint32 (update.replaces_id));
-  args[1] = g_variant_new_variant (g_variant_new_string ("default"));
-  reply = g_dbus_connection_call_sync (fixture->connection, NOTIFICATIONS_NAME,
-                                       NOTIFICATIONS_PATH, MOCK_INTERFACE, "EmitSignal",
-                                       g_variant_new ("(sss@av)", NOTIFICATIONS_NAME,
-                                                      "ActionInvoked", "us",
-                                                      g_variant_new_array (G_VARIANT_TYPE_VARIANT,
-                                                                           args, 2)),
-                                       NULL, G_DBUS_CALL_FLAGS_NONE, -1, NULL, &error);
-  g_assert_no_error (error);
+  /* As a notification service does: a token for the window to open,
+   * then the action. */
+  emit_mock_signal (fixture, "ActivationToken", "us",
+                    g_variant_new_uint32 (update.replaces_id), g_variant_new_string ("tok-42"));
+  emit_mock_signal (fixture, "ActionInvoked", "us",
+                    g_variant_new_uint32 (update.replaces_id), g_variant_new_string ("default"));
 
   wait_until (was_activated, fixture, &activated, "the activated signal");
-  g_assert_cmpstr (activated, ==, "#lobby");
+  g_assert_cmpstr (activated, ==, "#lobby token=tok-42");
 }
 
 int
