@@ -24,10 +24,10 @@
 
 /* Helpers ---------------------------------------------------------------- */
 
-/* Timeouts stretch under valgrind, which runs the test programs (not
- * the server) many times slower. */
-static guint
-scale_timeout (guint timeout_ms)
+/* Timeouts stretch under valgrind, which runs the test programs (and
+ * the servers and daemons they start) many times slower. */
+guint
+lt_test_scale_timeout (guint timeout_ms)
 {
   return g_getenv ("LT_TEST_VALGRIND") ? timeout_ms * 10 : timeout_ms;
 }
@@ -35,7 +35,8 @@ scale_timeout (guint timeout_ms)
 gint64
 lt_test_deadline (guint timeout_ms)
 {
-  return g_get_monotonic_time () + (gint64) scale_timeout (timeout_ms) * G_TIME_SPAN_MILLISECOND;
+  return g_get_monotonic_time ()
+         + (gint64) lt_test_scale_timeout (timeout_ms) * G_TIME_SPAN_MILLISECOND;
 }
 
 void
@@ -272,25 +273,32 @@ lt_test_remove_tree (const char *path)
   g_rmdir (path);
 }
 
+/* One blocking iteration of the default main context, woken at
+ * @deadline at the latest; FALSE once the deadline has passed. */
+gboolean
+lt_test_iterate (gint64 deadline)
+{
+  gint64 remaining = deadline - g_get_monotonic_time ();
+  g_autoptr(GSource) wake = NULL;
+
+  if (remaining <= 0)
+    return FALSE;
+  wake = g_timeout_source_new (remaining / 1000 + 1);
+  g_source_set_dummy_callback (wake);
+  g_source_attach (wake, NULL);
+  g_main_context_iteration (NULL, TRUE);
+  g_source_destroy (wake);
+  return TRUE;
+}
+
 /* Iterates the default main context until *done or the deadline. */
 static gboolean
 iterate_until (gboolean *done,
                gint64    deadline)
 {
-  while (!*done)
-    {
-      gint64 remaining = deadline - g_get_monotonic_time ();
-      g_autoptr(GSource) wake = NULL;
-
-      if (remaining <= 0)
-        return FALSE;
-      wake = g_timeout_source_new (remaining / 1000 + 1);
-      g_source_set_dummy_callback (wake);
-      g_source_attach (wake, NULL);
-      g_main_context_iteration (NULL, TRUE);
-      g_source_destroy (wake);
-    }
-  return TRUE;
+  while (!*done && lt_test_iterate (deadline))
+    ;
+  return *done;
 }
 
 /* Reads what @stream has, waiting on @fd until @deadline: > 0 bytes,
@@ -385,11 +393,19 @@ launcher_new (GSubprocessFlags flags,
   return launcher;
 }
 
+/* A launcher for the programs a test starts: they die with the test
+ * program, and a use after free in them is likely to crash. */
+GSubprocessLauncher *
+lt_test_launcher_new (GSubprocessFlags flags)
+{
+  return launcher_new (flags, NULL);
+}
+
 /* Waits for @process to end, for @timeout_ms at the most.  GLib's
  * worker thread reaps it; the identifier goes when it has. */
-static gboolean
-wait_process (GSubprocess *process,
-              guint        timeout_ms)
+gboolean
+lt_test_wait_process (GSubprocess *process,
+                      guint        timeout_ms)
 {
   gint64 deadline = lt_test_deadline (timeout_ms);
 
@@ -402,8 +418,8 @@ wait_process (GSubprocess *process,
   return TRUE;
 }
 
-static char *
-describe_exit (GSubprocess *process)
+char *
+lt_test_describe_exit (GSubprocess *process)
 {
   if (g_subprocess_get_if_exited (process))
     return g_strdup_printf ("exit status %d", g_subprocess_get_exit_status (process));
@@ -413,39 +429,40 @@ describe_exit (GSubprocess *process)
   return g_strdup ("an unknown end");
 }
 
-static const char *
-server_binary (void)
+/* The command that runs @program: the words of the environment
+ * variable @wrapper_variable (the valgrind test setup sets it to a
+ * valgrind command line), then the binary that @binary_variable names
+ * (meson sets it). */
+GStrv
+lt_test_command_new (const char *wrapper_variable,
+                     const char *binary_variable,
+                     const char *program)
 {
-  const char *binary = g_getenv ("LT_SERVER_BINARY");
+  const char *wrapper = g_getenv (wrapper_variable);
+  const char *binary = g_getenv (binary_variable);
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) words = NULL;
+  g_autoptr(GError) error = NULL;
 
   if (binary == NULL || !g_file_test (binary, G_FILE_TEST_IS_EXECUTABLE))
-    g_error ("LT_SERVER_BINARY must name the liaotian-server binary (got %s); "
-             "run the tests with meson test", binary ? binary : "nothing");
-  return binary;
+    g_error ("%s must name the %s binary (got %s); run the tests with meson test",
+             binary_variable, program, binary ? binary : "nothing");
+  if (wrapper != NULL && !g_shell_parse_argv (wrapper, NULL, &words, &error))
+    g_error ("%s: %s", wrapper_variable, error->message);
+  if (words != NULL)
+    g_strv_builder_addv (builder, (const char **) words);
+  g_strv_builder_add (builder, binary);
+  return g_strv_builder_end (builder);
 }
 
-/* The server's command: LT_TEST_SERVER_WRAPPER (the valgrind test
- * setup sets it to a valgrind command line) and then the binary. */
 static const char * const *
 server_command (void)
 {
   static GStrv command;
 
   if (g_once_init_enter (&command))
-    {
-      const char *wrapper = g_getenv ("LT_TEST_SERVER_WRAPPER");
-      g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-      g_auto(GStrv) words = NULL;
-      g_autoptr(GError) error = NULL;
-
-      if (wrapper != NULL && !g_shell_parse_argv (wrapper, NULL, &words, &error))
-        g_error ("LT_TEST_SERVER_WRAPPER: %s", error->message);
-      if (words != NULL)
-        g_strv_builder_addv (builder, (const char **) words);
-      g_strv_builder_add (builder, server_binary ());
-      g_once_init_leave (&command, g_strv_builder_end (builder));
-    }
-
+    g_once_init_leave (&command, lt_test_command_new ("LT_TEST_SERVER_WRAPPER",
+                                                      "LT_SERVER_BINARY", "liaotian-server"));
   return (const char * const *) command;
 }
 
@@ -485,20 +502,23 @@ server_argv (LtTestServer *self)
   return argv;
 }
 
-/* Reads stdout up to the first newline, for @timeout_ms at the most;
- * NULL at end of stream or on timeout. */
-static char *
-read_stdout_line (LtTestServer *self,
-                  guint         timeout_ms)
+/* Reads the stdout pipe of @process up to the first newline, for
+ * @timeout_ms at the most; NULL at end of stream or on timeout.  Reads
+ * byte by byte, so that nothing after the line is taken. */
+char *
+lt_test_read_line (GSubprocess *process,
+                   guint        timeout_ms)
 {
   gint64 deadline = lt_test_deadline (timeout_ms);
-  int fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (self->stdout_stream));
+  GInputStream *stream = g_subprocess_get_stdout_pipe (process);
+  int fd = g_unix_input_stream_get_fd (G_UNIX_INPUT_STREAM (stream));
   g_autoptr(GString) line = g_string_new (NULL);
 
   for (;;)
     {
       char c;
-      gssize n = read_with_deadline (self->stdout_stream, fd, &c, 1, deadline, NULL);
+      gssize n = read_with_deadline (G_POLLABLE_INPUT_STREAM (stream), fd, &c, 1, deadline,
+                                     NULL);
 
       if (n <= 0)
         return NULL;
@@ -558,18 +578,18 @@ lt_test_server_start (LtTestServer *self)
   self->stdout_stream = g_object_ref (G_POLLABLE_INPUT_STREAM (
     g_subprocess_get_stdout_pipe (self->process)));
 
-  line = read_stdout_line (self, LT_TEST_START_TIMEOUT_MS);
+  line = lt_test_read_line (self->process, LT_TEST_START_TIMEOUT_MS);
   if (line == NULL)
     {
       g_autofree char *how = NULL;
 
-      if (!wait_process (self->process, 1000))
+      if (!lt_test_wait_process (self->process, 1000))
         {
           g_subprocess_force_exit (self->process);
           g_error ("liaotian-server printed no \"listening on\" line within %d ms: %s",
                    LT_TEST_START_TIMEOUT_MS, command);
         }
-      how = describe_exit (self->process);
+      how = lt_test_describe_exit (self->process);
       g_error ("liaotian-server ended (%s) before printing \"listening on\" (its stderr is "
                "above): %s", how, command);
     }
@@ -596,13 +616,13 @@ lt_test_server_stop (LtTestServer *self)
 
   g_assert_nonnull (self->process);
   g_subprocess_send_signal (self->process, SIGTERM);
-  if (!wait_process (self->process, LT_TEST_TIMEOUT_MS))
+  if (!lt_test_wait_process (self->process, LT_TEST_TIMEOUT_MS))
     {
       g_subprocess_force_exit (self->process);
       g_error ("liaotian-server did not exit within %d ms of SIGTERM", LT_TEST_TIMEOUT_MS);
     }
 
-  how = describe_exit (self->process);
+  how = lt_test_describe_exit (self->process);
   if (!g_subprocess_get_if_exited (self->process)
       || g_subprocess_get_exit_status (self->process) != 0)
     g_error ("liaotian-server after SIGTERM: expected exit status 0, got %s", how);
@@ -625,7 +645,7 @@ lt_test_server_kill (LtTestServer *self)
 {
   g_assert_nonnull (self->process);
   g_subprocess_force_exit (self->process);
-  if (!wait_process (self->process, LT_TEST_TIMEOUT_MS))
+  if (!lt_test_wait_process (self->process, LT_TEST_TIMEOUT_MS))
     g_error ("liaotian-server did not die of SIGKILL within %d ms", LT_TEST_TIMEOUT_MS);
   server_clear_process (self);
 }
@@ -655,7 +675,7 @@ make_certificate (LtTestServer *self)
                                          "-out", self->cert_file, NULL);
   if (openssl == NULL)
     g_error ("Cannot run openssl to make a test certificate: %s", error->message);
-  if (!wait_process (openssl, LT_TEST_START_TIMEOUT_MS))
+  if (!lt_test_wait_process (openssl, LT_TEST_START_TIMEOUT_MS))
     {
       g_subprocess_force_exit (openssl);
       g_error ("openssl did not make a certificate within %d ms", LT_TEST_START_TIMEOUT_MS);
@@ -875,7 +895,7 @@ lt_test_run_server_expect_failure (const char * const *args,
                communication.stdout_text ? communication.stdout_text : "");
     }
   stdout_text = communication.stdout_text;
-  if (!wait_process (process, LT_TEST_TIMEOUT_MS))
+  if (!lt_test_wait_process (process, LT_TEST_TIMEOUT_MS))
     g_error ("liaotian-server closed its output but did not exit");
 
   if (stdout_text != NULL && strstr (stdout_text, "listening on") != NULL)
@@ -979,9 +999,9 @@ describe_queue (LtTestClient *self)
     {
       g_string_append_printf (text, "(connection closed: %s", self->closed);
       /* A closed connection may be the server's death: say so. */
-      if (self->server->process != NULL && wait_process (self->server->process, 500))
+      if (self->server->process != NULL && lt_test_wait_process (self->server->process, 500))
         {
-          g_autofree char *how = describe_exit (self->server->process);
+          g_autofree char *how = lt_test_describe_exit (self->server->process);
 
           g_string_append_printf (text, "; liaotian-server has ended: %s", how);
         }
@@ -1131,7 +1151,7 @@ lt_test_client_connect (LtTestServer     *server,
   if (self->socket == NULL)
     return NULL;
   /* Bounds every blocking connect, handshake and write. */
-  g_socket_set_timeout (self->socket, (scale_timeout (LT_TEST_TIMEOUT_MS) + 999) / 1000);
+  g_socket_set_timeout (self->socket, (lt_test_scale_timeout (LT_TEST_TIMEOUT_MS) + 999) / 1000);
   if ((flags & LT_TEST_CLIENT_SMALL_BUFFER)
       && !g_socket_set_option (self->socket, SOL_SOCKET, SO_RCVBUF, 4096, error))
     return NULL;

@@ -23,7 +23,9 @@ G_BEGIN_DECLS
 #define LT_TEST_HERE __FILE__, __LINE__, G_STRFUNC
 #define LT_TEST_LOCATION const char *file, int line, const char *func
 
+guint lt_test_scale_timeout (guint timeout_ms);
 gint64 lt_test_deadline (guint timeout_ms);
+gboolean lt_test_iterate (gint64 deadline);
 void lt_test_fail_at (LT_TEST_LOCATION,
                       const char *format,
                       ...) G_GNUC_PRINTF (4, 5) G_GNUC_NORETURN;
@@ -89,6 +91,17 @@ int lt_test_run_server_expect_failure (const char * const *args,
 
 char *lt_test_mail_get_token (const char *mail);
 void lt_test_remove_tree (const char *path);
+
+/* Programs that tests start. */
+GSubprocessLauncher *lt_test_launcher_new (GSubprocessFlags flags);
+GStrv lt_test_command_new (const char *wrapper_variable,
+                           const char *binary_variable,
+                           const char *program);
+gboolean lt_test_wait_process (GSubprocess *process,
+                               guint        timeout_ms);
+char *lt_test_describe_exit (GSubprocess *process);
+char *lt_test_read_line (GSubprocess *process,
+                         guint        timeout_ms);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtTestServer, lt_test_server_free)
 
