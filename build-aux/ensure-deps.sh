@@ -13,8 +13,10 @@
 # /usr/bin/python3) for the checks of data/ and the D-Bus docs,
 # libnotify for the daemon's desktop notifications, dbus-daemon and
 # python3-dbusmock for the daemon tests' private buses and their mock
-# notification service, and gettext (xgettext, msgmerge, msgfmt) for
-# the translations in po/ and their check.
+# notification service, dbus-daemon's dbus-run-session and
+# libglib2.0-bin's gdbus for run.sh (a bus for the daemon where the
+# user has none, and the wait for its name), and gettext (xgettext,
+# msgmerge, msgfmt) for the translations in po/ and their check.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 LT_PACKAGES=(
   meson
