@@ -139,8 +139,7 @@ export_service (LtDaemonService *service,
   if (!g_dbus_interface_skeleton_export (G_DBUS_INTERFACE_SKELETON (service), connection,
                                          OBJECT_PATH, &error))
     {
-      /* Translators: the first %s is the D-Bus object path
-       * /org/liaotian/Chat1, the second an error message */
+      /* Translators: the first %s is a D-Bus object path, the second an error message */
       g_printerr (_("Cannot export %s: %s\n"), OBJECT_PATH, error->message);
       return FALSE;
     }
