@@ -650,6 +650,22 @@ lt_test_server_kill (LtTestServer *self)
   server_clear_process (self);
 }
 
+/* A hung server: SIGSTOP keeps its connections open but unanswered,
+ * until lt_test_server_unfreeze() (SIGCONT). */
+void
+lt_test_server_freeze (LtTestServer *self)
+{
+  g_assert_nonnull (self->process);
+  g_subprocess_send_signal (self->process, SIGSTOP);
+}
+
+void
+lt_test_server_unfreeze (LtTestServer *self)
+{
+  g_assert_nonnull (self->process);
+  g_subprocess_send_signal (self->process, SIGCONT);
+}
+
 void
 lt_test_server_restart (LtTestServer *self)
 {

@@ -79,6 +79,8 @@ void lt_test_server_free (LtTestServer *server);
 void lt_test_server_start (LtTestServer *server);
 void lt_test_server_stop (LtTestServer *server);
 void lt_test_server_kill (LtTestServer *server);
+void lt_test_server_freeze (LtTestServer *server);
+void lt_test_server_unfreeze (LtTestServer *server);
 void lt_test_server_restart (LtTestServer *server);
 const char *lt_test_server_get_dir (LtTestServer *server);
 const char *lt_test_server_get_data_dir (LtTestServer *server);
