@@ -664,7 +664,8 @@ assert_refused (const char * const *args,
   int status = lt_test_run_server_expect_failure (args, &error_output);
 
   g_test_message ("%s: exit status %d, stderr: %s", why, status, error_output);
-  if (status == 0 || error_output == NULL || *error_output == '\0')
+  /* -1 stands for a crash, which is no way to refuse. */
+  if (status <= 0 || error_output == NULL || *error_output == '\0')
     lt_test_fail ("%s: expected a non-zero exit status and a message on stderr, got status %d "
                   "and \"%s\"", why, status, error_output ? error_output : "");
 }
@@ -681,6 +682,17 @@ test_refuse_to_start (void)
                   "a malformed option");
   assert_refused ((const char *[]) { "--port", "0", "--config", "@DIR@/missing.conf", NULL },
                   "a missing config file");
+}
+
+/* A second server on a port that is taken says so and exits, cleanly
+ * (its database thread was already running). */
+static void
+test_port_in_use (LtTestFixture *fixture,
+                  gconstpointer  data)
+{
+  g_autofree char *port = g_strdup_printf ("%u", lt_test_server_get_port (fixture->server));
+
+  assert_refused ((const char *[]) { "--port", port, NULL }, "a port in use");
 }
 
 static const LtTestServerOptions ipv6 = {
@@ -815,6 +827,7 @@ main (int   argc,
   lt_test_add ("/robustness/verbose", &verbose, test_verbose);
   lt_test_add ("/robustness/internal-error", &small_disk, test_internal_error);
   g_test_add_func ("/robustness/refuse-to-start", test_refuse_to_start);
+  lt_test_add ("/robustness/port-in-use", NULL, test_port_in_use);
   g_test_add_func ("/robustness/config-file", test_config_file);
 
   return g_test_run ();
