@@ -152,10 +152,10 @@ describe_signals (LtTestSession *self)
     {
       Signal *signal = g_ptr_array_index (self->signals, i);
 
-      g_string_append_printf (text, "\n  %s", signal->text);
+      g_string_append_printf (text, "%s%s", text->len > 0 ? "; " : "", signal->text);
     }
   if (text->len == 0)
-    g_string_append (text, " none");
+    g_string_append (text, "none");
   return g_string_free (text, FALSE);
 }
 
@@ -176,7 +176,7 @@ lt_test_session_wait_signal_at (LT_TEST_LOCATION,
           g_autofree char *got = describe_signals (self);
 
           lt_test_fail_at (file, line, func, "%s: expected a signal with “%s” within %d ms; "
-                           "the signals not waited for are:%s", self->name, expected,
+                           "the signals not waited for are: %s", self->name, expected,
                            LT_TEST_BUS_TIMEOUT_MS, got);
         }
     }
@@ -282,6 +282,12 @@ lt_test_session_free (LtTestSession *self)
   g_free (self->address);
   g_free (self->name);
   g_free (self);
+}
+
+const char *
+lt_test_session_get_name (LtTestSession *self)
+{
+  return self->name;
 }
 
 /* For DBUS_SESSION_BUS_ADDRESS. */
