@@ -8,6 +8,8 @@
 
 #include "lt-test-bus.h"
 
+#define N_OUTAGE_MESSAGES 5 /* each user sends as many during an outage */
+
 typedef struct
 {
   LtTestFixture base;
@@ -147,6 +149,264 @@ test_private_and_lobby (Fixture      *fixture,
   wait_received (alice, "#lobby", id, "bob", "hi all");
 }
 
+/* Batches of messages ------------------------------------------------------ */
+
+/* A message sent with SendMessage, and what became of it. */
+typedef struct
+{
+  const char *from;
+  const char *to;
+  char *text;
+  guint64 local_id;
+  guint64 id; /* the server's, from MessageSent */
+} Outgoing;
+
+static void
+outgoing_free (Outgoing *outgoing)
+{
+  g_free (outgoing->text);
+  g_free (outgoing);
+}
+
+/* A batch of Outgoing, which it owns. */
+static GPtrArray *
+batch_new (void)
+{
+  return g_ptr_array_new_with_free_func ((GDestroyNotify) outgoing_free);
+}
+
+/* @sender sends @n messages to @peer (every second one to #lobby
+ * instead if @with_room), saying @when in their texts. */
+static GPtrArray *
+send_batch_at (LT_TEST_LOCATION,
+               LtTestSession *sender,
+               const char    *peer,
+               guint          n,
+               gboolean       with_room,
+               const char    *when)
+{
+  GPtrArray *batch = batch_new ();
+
+  for (guint i = 0; i < n; i++)
+    {
+      Outgoing *outgoing = g_new0 (Outgoing, 1);
+
+      outgoing->from = lt_test_session_get_name (sender);
+      outgoing->to = with_room && i % 2 == 1 ? "#lobby" : peer;
+      outgoing->text = g_strdup_printf ("%s's message %u, %s", outgoing->from, i, when);
+      outgoing->local_id = lt_test_session_send_at (file, line, func, sender, outgoing->to,
+                                                    outgoing->text);
+      g_ptr_array_add (batch, outgoing);
+    }
+  return batch;
+}
+
+#define send_batch(sender, peer, n, with_room, when) \
+  send_batch_at (LT_TEST_HERE, (sender), (peer), (n), (with_room), (when))
+
+/* Waits for one MessageSent for each message of @batch, for its id. */
+static void
+wait_batch_sent_at (LT_TEST_LOCATION,
+                    LtTestSession *sender,
+                    GPtrArray     *batch)
+{
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Outgoing *outgoing = batch->pdata[i];
+
+      outgoing->id = wait_sent_at (file, line, func, sender, outgoing->to, outgoing->local_id);
+    }
+}
+
+#define wait_batch_sent(sender, batch) wait_batch_sent_at (LT_TEST_HERE, (sender), (batch))
+
+/* Waits for the MessageReceived of each private message of @batch, in
+ * the conversation named by its sender. */
+static void
+wait_private_received_at (LT_TEST_LOCATION,
+                          LtTestSession *receiver,
+                          GPtrArray     *batch)
+{
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Outgoing *outgoing = batch->pdata[i];
+
+      if (outgoing->to[0] != '#')
+        wait_received_at (file, line, func, receiver, outgoing->from, outgoing->id,
+                          outgoing->from, outgoing->text);
+    }
+}
+
+#define wait_private_received(receiver, batch) \
+  wait_private_received_at (LT_TEST_HERE, (receiver), (batch))
+
+static int
+compare_newest_first (gconstpointer a,
+                      gconstpointer b)
+{
+  const Outgoing *message_a = *(const Outgoing * const *) a;
+  const Outgoing *message_b = *(const Outgoing * const *) b;
+
+  return message_a->id < message_b->id ? 1 : message_a->id > message_b->id ? -1 : 0;
+}
+
+/* "id from to text; ..." */
+static void
+append_message (GString    *text,
+                guint64     id,
+                const char *from,
+                const char *to,
+                const char *message_text)
+{
+  g_string_append_printf (text, "%s%" G_GUINT64_FORMAT " %s %s %s", text->len > 0 ? "; " : "",
+                          id, from, to, message_text);
+}
+
+/* Whether @outgoing is in @conversation (a room, or a peer's username). */
+static gboolean
+is_in (const Outgoing *outgoing,
+       const char     *conversation)
+{
+  return g_str_equal (outgoing->to, conversation)
+         || (outgoing->to[0] != '#' && g_str_equal (outgoing->from, conversation));
+}
+
+/* GetHistory of @conversation holds the messages of @batch that are in
+ * it, each once, newest first, and nothing else. */
+static void
+assert_history_at (LT_TEST_LOCATION,
+                   LtTestSession *session,
+                   const char    *conversation,
+                   GPtrArray     *batch)
+{
+  g_autoptr(GPtrArray) in_conversation = g_ptr_array_new ();
+  g_autoptr(GString) expected = g_string_new (NULL);
+  g_autoptr(GString) got = g_string_new (NULL);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariantIter) messages = NULL;
+  const char *from, *to, *text;
+  guint64 id;
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      if (is_in (batch->pdata[i], conversation))
+        g_ptr_array_add (in_conversation, batch->pdata[i]);
+    }
+  g_ptr_array_sort (in_conversation, compare_newest_first);
+  for (guint i = 0; i < in_conversation->len; i++)
+    {
+      Outgoing *outgoing = in_conversation->pdata[i];
+
+      append_message (expected, outgoing->id, outgoing->from, outgoing->to, outgoing->text);
+    }
+
+  reply = lt_test_session_call_ok_at (file, line, func, session, "GetHistory",
+                                      g_variant_new ("(stu)", conversation, (guint64) 0, 50));
+  g_variant_get (reply, "(a(txsss))", &messages);
+  while (g_variant_iter_next (messages, "(tx&s&s&s)", &id, NULL, &from, &to, &text))
+    append_message (got, id, from, to, text);
+
+  if (!g_str_equal (expected->str, got->str))
+    lt_test_fail_at (file, line, func, "%s: GetHistory %s: expected “%s”, got “%s”",
+                     lt_test_session_get_name (session), conversation, expected->str, got->str);
+}
+
+#define assert_history(session, conversation, batch) \
+  assert_history_at (LT_TEST_HERE, (session), (conversation), (batch))
+
+/* Once the private messages of @batch to @session's user were waited
+ * for, and a later one came (each daemon signals in order, so a repeat
+ * would have come before it): no MessageReceived is left for any of
+ * them, none twice for another id, and no MessageSent is left over. */
+static void
+assert_nothing_twice_at (LT_TEST_LOCATION,
+                         LtTestSession *session,
+                         GPtrArray     *batch)
+{
+  g_autoptr(GPtrArray) messages = lt_test_session_take_signals (session, "MessageReceived (");
+  g_autoptr(GPtrArray) sends = lt_test_session_take_signals (session, "MessageSent (");
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  const char *name = lt_test_session_get_name (session);
+
+  for (guint i = 0; i < batch->len; i++)
+    {
+      Outgoing *outgoing = batch->pdata[i];
+
+      if (g_str_equal (outgoing->to, name))
+        g_hash_table_add (seen, GSIZE_TO_POINTER (outgoing->id));
+    }
+  for (guint i = 0; i < messages->len; i++)
+    {
+      g_autofree char *printed = g_variant_print (messages->pdata[i], FALSE);
+      guint64 id;
+
+      g_variant_get (messages->pdata[i], "(&stx&s&s)", NULL, &id, NULL, NULL, NULL);
+      if (!g_hash_table_add (seen, GSIZE_TO_POINTER (id)))
+        lt_test_fail_at (file, line, func, "%s: expected message %" G_GUINT64_FORMAT " to be "
+                         "signalled once, got MessageReceived %s again", name, id, printed);
+    }
+  if (sends->len > 0)
+    {
+      g_autofree char *printed = g_variant_print (sends->pdata[0], FALSE);
+
+      lt_test_fail_at (file, line, func, "%s: expected one MessageSent per SendMessage, got "
+                       "MessageSent %s once more", name, printed);
+    }
+}
+
+#define assert_nothing_twice(session, batch) \
+  assert_nothing_twice_at (LT_TEST_HERE, (session), (batch))
+
+/* The server dies (SIGKILL) in the middle of a conversation and comes
+ * back on the same port.  Both daemons reconnect and log in by
+ * themselves, and what both users sent meanwhile is delivered once
+ * each: private messages as MessageReceived, room messages in the
+ * room's history.  (A room message that its sender's daemon sends
+ * while the other daemon is still reconnecting reaches the other only
+ * through GetHistory: the server keeps room messages for nobody, and
+ * liaotiand does not catch up on rooms after a reconnection yet.) */
+static void
+test_server_outage (Fixture      *fixture,
+                    gconstpointer data)
+{
+  LtTestSession *alice = fixture->alice;
+  LtTestSession *bob = fixture->bob;
+  g_autoptr(GPtrArray) from_alice = NULL;
+  g_autoptr(GPtrArray) from_bob = NULL;
+  g_autoptr(GPtrArray) both = g_ptr_array_new ();
+  guint64 id;
+
+  start_user (alice, "alice");
+  start_user (bob, "bob");
+  id = send_and_wait (alice, "bob", "are you there?");
+  wait_received (bob, "alice", id, "alice", "are you there?");
+
+  lt_test_server_kill (fixture->base.server);
+  lt_test_wait_signal (alice, "'State': <'connecting'>");
+  lt_test_wait_signal (bob, "'State': <'connecting'>");
+  from_alice = send_batch (alice, "bob", N_OUTAGE_MESSAGES, TRUE, "while the server is down");
+  from_bob = send_batch (bob, "alice", N_OUTAGE_MESSAGES, TRUE, "while the server is down");
+
+  lt_test_server_start (fixture->base.server);
+  lt_test_wait_signal (alice, "'State': <'logged-in'>");
+  lt_test_wait_signal (bob, "'State': <'logged-in'>");
+  wait_batch_sent (alice, from_alice);
+  wait_batch_sent (bob, from_bob);
+  wait_private_received (bob, from_alice);
+  wait_private_received (alice, from_bob);
+
+  id = send_and_wait (alice, "bob", "still there?");
+  wait_received (bob, "alice", id, "alice", "still there?");
+  id = send_and_wait (bob, "alice", "yes");
+  wait_received (alice, "bob", id, "bob", "yes");
+  g_ptr_array_extend (both, from_alice, NULL, NULL);
+  g_ptr_array_extend (both, from_bob, NULL, NULL);
+  assert_nothing_twice (alice, both);
+  assert_nothing_twice (bob, both);
+  assert_history (alice, "#lobby", both);
+  assert_history (bob, "#lobby", both);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -156,6 +416,7 @@ main (int   argc,
   g_test_init (&argc, &argv, NULL);
 
   add_test ("/daemon-chat/private-and-lobby", test_private_and_lobby);
+  add_test ("/daemon-chat/server-outage", test_server_outage);
 
   return g_test_run ();
 }
