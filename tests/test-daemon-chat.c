@@ -407,6 +407,46 @@ test_server_outage (Fixture      *fixture,
   assert_history (bob, "#lobby", both);
 }
 
+/* Private messages to bob while his liaotiand is not running, before
+ * it ever started and while it is stopped, come as MessageReceived at
+ * his next login, once each; after a restart and another login, his
+ * history still holds them and none is signalled again. */
+static void
+test_offline_delivery (Fixture      *fixture,
+                       gconstpointer data)
+{
+  LtTestSession *alice = fixture->alice;
+  LtTestSession *bob = fixture->bob;
+  g_autoptr(GPtrArray) to_bob = batch_new ();
+  g_autoptr(GPtrArray) batch = NULL;
+  guint64 id;
+
+  start_user (alice, "alice");
+  lt_test_bus_register (alice, "bob");
+  batch = send_batch (alice, "bob", 2, FALSE, "before bob's daemon ever started");
+  wait_batch_sent (alice, batch);
+  lt_test_start_daemon (bob, NULL);
+  lt_test_bus_login (bob, "bob");
+  wait_private_received (bob, batch);
+  g_ptr_array_extend_and_steal (to_bob, g_steal_pointer (&batch));
+
+  lt_test_stop_daemon (bob);
+  batch = send_batch (alice, "bob", 2, FALSE, "while bob's daemon was stopped");
+  wait_batch_sent (alice, batch);
+  lt_test_start_daemon (bob, NULL);
+  lt_test_bus_login (bob, "bob");
+  wait_private_received (bob, batch);
+  g_ptr_array_extend_and_steal (to_bob, g_steal_pointer (&batch));
+
+  lt_test_stop_daemon (bob);
+  lt_test_start_daemon (bob, NULL);
+  lt_test_bus_login (bob, "bob");
+  assert_history (bob, "alice", to_bob);
+  id = send_and_wait (alice, "bob", "welcome back");
+  wait_received (bob, "alice", id, "alice", "welcome back");
+  assert_nothing_twice (bob, to_bob);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -417,6 +457,7 @@ main (int   argc,
 
   add_test ("/daemon-chat/private-and-lobby", test_private_and_lobby);
   add_test ("/daemon-chat/server-outage", test_server_outage);
+  add_test ("/daemon-chat/offline-delivery", test_offline_delivery);
 
   return g_test_run ();
 }
