@@ -323,9 +323,10 @@ lt_test_session_launcher_new (LtTestSession   *self,
   return launcher;
 }
 
-char *
-lt_test_session_get_name_owner (LtTestSession *self,
-                                const char    *bus_name)
+/* The unique name owning @bus_name, or NULL. */
+static char *
+get_name_owner (LtTestSession *self,
+                const char    *bus_name)
 {
   g_autoptr(GVariant) reply = NULL;
   char *owner = NULL;
@@ -368,7 +369,7 @@ lt_test_session_wait_name_owner_at (LT_TEST_LOCATION,
 
   for (;;)
     {
-      char *owner = lt_test_session_get_name_owner (self, bus_name);
+      char *owner = get_name_owner (self, bus_name);
 
       if (owner != NULL && g_strcmp0 (owner, old_owner) != 0)
         return owner;
@@ -444,7 +445,7 @@ lt_test_session_start_daemon_at (LT_TEST_LOCATION,
   g_autoptr(GStrvBuilder) argv = g_strv_builder_new ();
   g_auto(GStrv) args = NULL;
   g_autofree char *server = NULL;
-  g_autofree char *old_owner = lt_test_session_get_name_owner (self, LT_TEST_BUS_NAME);
+  g_autofree char *old_owner = get_name_owner (self, LT_TEST_BUS_NAME);
   g_autofree char *owner = NULL;
   g_autoptr(GError) error = NULL;
 

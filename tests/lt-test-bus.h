@@ -44,8 +44,6 @@ int lt_test_session_timeout_ms (void);
  * python3-dbusmock's notification service); they die with the test. */
 GSubprocessLauncher *lt_test_session_launcher_new (LtTestSession   *self,
                                                    GSubprocessFlags flags);
-char *lt_test_session_get_name_owner (LtTestSession *self,
-                                      const char    *bus_name);
 char *lt_test_session_wait_name_owner_at (LT_TEST_LOCATION,
                                           LtTestSession *self,
                                           const char    *bus_name,
@@ -134,12 +132,10 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtTestSession, lt_test_session_free)
 #define lt_test_assert_property(session, name, expected) \
   lt_test_session_assert_property_at (LT_TEST_HERE, (session), (name), (expected))
 /* Waits for a recorded signal whose text contains @expected, and
- * forgets it; take_signal returns its arguments (PropertiesChanged:
- * the value). */
+ * forgets it; lt_test_session_wait_signal_at() also returns its
+ * arguments (for PropertiesChanged, the value). */
 #define lt_test_wait_signal(session, expected) \
   g_variant_unref (lt_test_session_wait_signal_at (LT_TEST_HERE, (session), (expected)))
-#define lt_test_take_signal(session, expected) \
-  lt_test_session_wait_signal_at (LT_TEST_HERE, (session), (expected))
 #define lt_test_bus_register(session, username) \
   lt_test_session_register_at (LT_TEST_HERE, (session), (username))
 #define lt_test_bus_login(session, username) \
