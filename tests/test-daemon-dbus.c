@@ -100,14 +100,22 @@ test_account_errors (Fixture      *fixture,
                                             "alice3@example.org", ""),
                              "NicknameTaken");
   lt_test_assert_call_error (alice, "Register",
+                             g_variant_new ("(sssss)", "Alice2", "alice2", LT_TEST_PASSWORD,
+                                            "alice@example.org", ""),
+                             "EmailTaken");
+  lt_test_assert_call_error (alice, "Register",
                              g_variant_new ("(sssss)", "Bob", "bob", "short", "bob@example.org",
                                             ""),
                              "InvalidArgument");
 
-  lt_test_assert_call_error (alice, "Login", login_args ("alice", "wrong password"),
-                             "WrongPassword");
   lt_test_assert_call_error (alice, "Login", login_args ("nobody", LT_TEST_PASSWORD),
                              "NoSuchUser");
+  /* The server allows 5 failed logins per username in 15 minutes. */
+  for (guint i = 0; i < 5; i++)
+    lt_test_assert_call_error (alice, "Login", login_args ("alice", "wrong password"),
+                               "WrongPassword");
+  lt_test_assert_call_error (alice, "Login", login_args ("alice", "wrong password"),
+                             "RateLimited");
   lt_test_assert_property (alice, "State", "'offline'");
   lt_test_assert_call_error (alice, "ListFriends", NULL, "NotLoggedIn");
   lt_test_assert_call_error (alice, "ChangePassword",
