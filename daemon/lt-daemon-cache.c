@@ -2,9 +2,16 @@
 /* lt-daemon-cache.c: LtDaemonCache, liaotiand's local store.
  *
  * One SQLite file per server and user holds the messages the daemon has
- * received (deduplicated by server id), the outbox of messages not yet
- * answered by the server, the unread counts, and the highest id the
- * daemon may acknowledge.
+ * received or fetched (deduplicated by server id), what it knows of
+ * their order, the outbox of messages not yet answered by the server,
+ * the unread counts, and the highest id the daemon may acknowledge.
+ *
+ * History: each message may know its predecessor in its conversation
+ * (prev_id).  A cached page is only answered as complete when its
+ * messages are linked one to the next, from the newest below `before`
+ * down to a full page or to the conversation's first message; a hole,
+ * such as room messages sent while the daemon was away, breaks the
+ * chain and sends the daemon to the server.
  *
  * Thread: every SQLite call, opening and closing included, runs on one
  * thread of the cache's own, which takes jobs from a queue in order.
@@ -51,7 +58,15 @@
  * - outbox.local_id is AUTOINCREMENT: never reused, so a late
  *   MessageSent for a removed entry cannot name a newer one.
  * - unread has a row only for conversations with unread messages.
- * - cursors holds named counters that only grow. */
+ * - cursors holds named counters that only grow.
+ *
+ * Version 2:
+ * - messages.prev_id is the id of the previous message of the same
+ *   conversation: NULL while unknown (all older rows), 0 for the
+ *   conversation's first message.  It need not be cached itself.
+ * - messages.delivered is 0 for a message only fetched with history: it
+ *   is still news when the server delivers it (the login push may come
+ *   after a page that already held it). */
 static const char *const migrations[] = {
   "CREATE TABLE messages ("
   "  id INTEGER PRIMARY KEY NOT NULL,"
@@ -79,6 +94,10 @@ static const char *const migrations[] = {
   "  value INTEGER NOT NULL"
   ") WITHOUT ROWID;"
   "PRAGMA user_version = 1;",
+
+  "ALTER TABLE messages ADD COLUMN prev_id INTEGER;"
+  "ALTER TABLE messages ADD COLUMN delivered INTEGER NOT NULL DEFAULT 1;"
+  "PRAGMA user_version = 2;",
 };
 
 typedef enum
@@ -90,7 +109,10 @@ typedef enum
   STMT_BEGIN,
   STMT_COMMIT,
   STMT_ROLLBACK,
-  STMT_INSERT_MESSAGE,
+  STMT_INSERT_DELIVERED,
+  STMT_INSERT_FETCHED,
+  STMT_LINK,
+  STMT_PREV_ID,
   STMT_BUMP_UNREAD,
   STMT_RAISE_CURSOR,
   STMT_GET_CURSOR,
@@ -103,6 +125,9 @@ typedef enum
   N_STATEMENTS
 } StatementId;
 
+/* Query plans (EXPLAIN QUERY PLAN, checked by tests/test-daemon-cache.c):
+ *   history: SEARCH messages USING INDEX messages_by_conversation (conversation=? AND id<?)
+ *   link, prev_id: SEARCH messages USING INTEGER PRIMARY KEY (rowid=?) */
 static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_FOREIGN_KEYS_ON] = "PRAGMA foreign_keys = ON",
   [STMT_SYNCHRONOUS_FULL] = "PRAGMA synchronous = FULL",
@@ -111,15 +136,25 @@ static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
   [STMT_COMMIT] = "COMMIT",
   [STMT_ROLLBACK] = "ROLLBACK",
-  [STMT_INSERT_MESSAGE] = "INSERT INTO messages (id, ts, sender, recipient, conversation, text)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO NOTHING",
+  /* Changes a row when the message is news: new, or fetched before. */
+  [STMT_INSERT_DELIVERED] = "INSERT INTO messages (id, ts, sender, recipient, conversation, text)"
+                            " VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+                            " ON CONFLICT (id) DO UPDATE SET delivered = 1 WHERE NOT delivered",
+  [STMT_INSERT_FETCHED] = "INSERT INTO messages"
+                          " (id, ts, sender, recipient, conversation, text, delivered)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, ?6, 0) ON CONFLICT (id) DO NOTHING",
+  /* ?4 says whether to replace a known link, see link_message(). */
+  [STMT_LINK] = "UPDATE messages SET prev_id = ?2"
+                " WHERE id = ?1 AND conversation = ?3 AND (prev_id IS NULL OR ?4)",
+  [STMT_PREV_ID] = "SELECT coalesce (prev_id, -1) FROM messages"
+                   " WHERE id = ?1 AND conversation = ?2",
   [STMT_BUMP_UNREAD] = "INSERT INTO unread (conversation, count, newest_id) VALUES (?1, 1, ?2)"
                        " ON CONFLICT (conversation) DO UPDATE"
                        " SET count = count + 1, newest_id = max (newest_id, excluded.newest_id)",
   [STMT_RAISE_CURSOR] = "INSERT INTO cursors (name, value) VALUES (?1, ?2)"
                         " ON CONFLICT (name) DO UPDATE SET value = max (value, excluded.value)",
   [STMT_GET_CURSOR] = "SELECT value FROM cursors WHERE name = ?1",
-  [STMT_HISTORY] = "SELECT id, ts, sender, recipient, text FROM messages"
+  [STMT_HISTORY] = "SELECT id, ts, sender, recipient, text, coalesce (prev_id, -1) FROM messages"
                    " WHERE conversation = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
   [STMT_MARK_READ] = "DELETE FROM unread WHERE conversation = ?1",
   [STMT_LIST_UNREAD] = "SELECT conversation, count, newest_id FROM unread ORDER BY conversation",
@@ -377,6 +412,7 @@ typedef struct
   const char *sender;
   const char *recipient;
   const char *text;
+  gint64 prev_id; /* LT_DAEMON_CACHE_UNKNOWN_ID, 0 or an id */
 } Message;
 
 /* What store_messages_job() works with inside its transaction. */
@@ -388,32 +424,52 @@ typedef struct
   GVariantBuilder added;
 } StoreBatch;
 
-/* The peer's username for a private message (in either direction), the
- * room for a room message. */
-static const char *
-conversation_of (const Message *message,
-                 const char    *username)
+static gboolean
+insert_message (LtDaemonCache *self,
+                StatementId    id,
+                const Message *message,
+                const char    *conversation,
+                GError       **error)
 {
-  if (message->recipient[0] == '#' || g_strcmp0 (message->sender, username) == 0)
-    return message->recipient;
-  return message->sender;
+  return lt_sqlite_execute (self->sqlite, id, error, "xxssss", (gint64) message->id, message->ts,
+                            message->sender, message->recipient, conversation, message->text);
 }
 
-/* Only a new message counts: one seen before is neither signalled nor
- * counted again. */
+/* Records that @prev_id precedes message @id of @conversation, if @id is
+ * cached there.  A server page is the server's word (@replace); a link
+ * from live messages only fills in what is unknown. */
+static gboolean
+link_message (LtDaemonCache *self,
+              gint64         id,
+              const char    *conversation,
+              gint64         prev_id,
+              gboolean       replace,
+              GError       **error)
+{
+  return lt_sqlite_execute (self->sqlite, STMT_LINK, error, "xxsx", id, prev_id, conversation,
+                            (gint64) replace);
+}
+
+/* Only news counts: a message seen before is neither signalled nor
+ * counted again, unless it was only fetched with history so far. */
 static gboolean
 store_message (LtDaemonCache *self,
                StoreBatch    *batch,
                const Message *message,
                GError       **error)
 {
-  const char *conversation = conversation_of (message, batch->username);
+  const char *conversation = lt_daemon_cache_conversation_of (message->sender, message->recipient,
+                                                              batch->username);
   gint64 id = message->id;
+  gboolean news;
 
-  if (!lt_sqlite_execute (self->sqlite, STMT_INSERT_MESSAGE, error, "xxssss", id, message->ts,
-                          message->sender, message->recipient, conversation, message->text))
+  if (!insert_message (self, STMT_INSERT_DELIVERED, message, conversation, error))
     return FALSE;
-  if (sqlite3_changes (lt_sqlite_get_db (self->sqlite)) == 0)
+  news = sqlite3_changes (lt_sqlite_get_db (self->sqlite)) > 0;
+  if (message->prev_id != LT_DAEMON_CACHE_UNKNOWN_ID &&
+      !link_message (self, id, conversation, message->prev_id, FALSE, error))
+    return FALSE;
+  if (!news)
     return TRUE;
 
   g_variant_builder_add (&batch->added, "(stxss)", conversation, message->id, message->ts,
@@ -440,8 +496,8 @@ store_batch (LtDaemonCache *self,
   Message message;
 
   g_variant_iter_init (&iter, batch->messages);
-  while (g_variant_iter_next (&iter, "(tx&s&s&s)", &message.id, &message.ts, &message.sender,
-                              &message.recipient, &message.text))
+  while (g_variant_iter_next (&iter, "(tx&s&s&sx)", &message.id, &message.ts, &message.sender,
+                              &message.recipient, &message.text, &message.prev_id))
     {
       if (!store_message (self, batch, &message, error))
         return FALSE;
@@ -471,30 +527,162 @@ store_messages_job (LtDaemonCache *self,
   return g_variant_builder_end (&batch.added);
 }
 
-/* A page is complete when it is full: then it holds the @limit newest
- * messages below @before that the cache knows of.  A shorter page may
- * miss older messages the cache never saw (history from before this
- * cache existed), so the daemon asks the server for it. */
+/* A page of the server's history, as store_history_job() reads it. */
+typedef struct
+{
+  const char *conversation;
+  guint64 before;
+  GVariant *messages;
+  gboolean more;
+} ServerPage;
+
+/* The page is contiguous, newest first: the predecessor of each message
+ * is the next one, that of @before is the newest, and without more the
+ * oldest (or @before itself, when the page is empty) has none. */
+static gboolean
+store_page (LtDaemonCache *self,
+            gpointer       data,
+            GError       **error)
+{
+  ServerPage *page = data;
+  gint64 newer = page->before <= G_MAXINT64 ? (gint64) page->before : 0; /* 0: none */
+  Message message = { 0 };
+  GVariantIter iter;
+
+  g_variant_iter_init (&iter, page->messages);
+  while (g_variant_iter_next (&iter, "(tx&s&s&s)", &message.id, &message.ts, &message.sender,
+                              &message.recipient, &message.text))
+    {
+      if (!insert_message (self, STMT_INSERT_FETCHED, &message, page->conversation, error) ||
+          (newer > 0 && !link_message (self, newer, page->conversation, message.id, TRUE, error)))
+        return FALSE;
+      newer = message.id;
+    }
+
+  return page->more || newer == 0 || link_message (self, newer, page->conversation, 0, TRUE, error);
+}
+
+static GVariant *
+store_history_job (LtDaemonCache *self,
+                   GVariant      *args,
+                   GError       **error)
+{
+  g_autoptr(GVariant) messages = NULL;
+  ServerPage page;
+
+  g_variant_get (args, "(&st@a(txsss)b)", &page.conversation, &page.before, &messages,
+                 &page.more);
+  page.messages = messages;
+  return run_in_transaction (self, store_page, &page, error) ? g_variant_new ("()") : NULL;
+}
+
+/* The rows of a cached page, and whether each is linked to the next. */
+typedef struct
+{
+  QueryRows rows;
+  guint n_rows;
+  gint64 newest;
+  gint64 oldest_prev_id; /* of the last row so far */
+  gboolean linked;
+} PageRows;
+
+static void
+add_page_row (LtSqliteStatement *stmt,
+              gpointer           user_data)
+{
+  PageRows *page = user_data;
+  gint64 id = sqlite3_column_int64 (stmt, 0);
+
+  add_tuple (stmt, &page->rows);
+  if (page->n_rows++ == 0)
+    page->newest = id;
+  else if (page->oldest_prev_id != id)
+    page->linked = FALSE;
+  page->oldest_prev_id = sqlite3_column_int64 (stmt, 5);
+}
+
+/* The id the newest message of a page must have for nothing to be
+ * missing above it: the @tail the daemon knows for the newest page,
+ * else the predecessor of @before, which must be of @conversation.
+ * LT_DAEMON_CACHE_UNKNOWN_ID when nobody knows. */
+static gboolean
+get_expected_newest (LtDaemonCache *self,
+                     const char    *conversation,
+                     guint64        before,
+                     gint64         tail,
+                     gint64        *expected,
+                     GError       **error)
+{
+  gboolean found = FALSE;
+
+  *expected = before == 0 ? tail : LT_DAEMON_CACHE_UNKNOWN_ID;
+  if (before == 0 || before > G_MAXINT64)
+    return TRUE;
+
+  if (!lt_sqlite_query_integers (self->sqlite, STMT_PREV_ID, expected, 1, &found, error, "xs",
+                                 (gint64) before, conversation))
+    return FALSE;
+  if (!found)
+    *expected = LT_DAEMON_CACHE_UNKNOWN_ID;
+  return TRUE;
+}
+
+/* Complete: the page is what the server would answer.  Its newest
+ * message is the one expected, each is linked to the next, and it is
+ * full or reaches the conversation's first message.  An empty page is
+ * complete only when nothing is below @before at all. */
+static gboolean
+page_is_complete (const PageRows *page,
+                  guint           limit,
+                  gint64          expected)
+{
+  if (expected == LT_DAEMON_CACHE_UNKNOWN_ID)
+    return FALSE;
+  if (page->n_rows == 0)
+    return expected == 0;
+  return page->newest == expected && page->linked &&
+         (page->n_rows == limit || page->oldest_prev_id == 0);
+}
+
+static gboolean
+foreach_row (LtDaemonCache  *self,
+             StatementId     id,
+             LtSqliteRowFunc func,
+             gpointer        user_data,
+             GError        **error,
+             const char     *signature,
+             ...)
+{
+  gboolean ok;
+  va_list args;
+
+  va_start (args, signature);
+  ok = lt_sqlite_foreach_row_valist (self->sqlite, id, func, user_data, error, signature, args);
+  va_end (args);
+  return ok;
+}
+
 static GVariant *
 history_job (LtDaemonCache *self,
              GVariant      *args,
              GError       **error)
 {
+  g_auto(GVariantBuilder) rows = G_VARIANT_BUILDER_INIT (G_VARIANT_TYPE ("a(txsss)"));
+  PageRows page = { .rows = { &rows, G_VARIANT_TYPE ("(txsss)"), "txsss" }, .linked = TRUE };
   const char *conversation;
   guint64 before;
   guint32 limit;
-  GVariant *messages;
+  gint64 tail, expected;
 
-  g_variant_get (args, "(&stu)", &conversation, &before, &limit);
-  if (before == 0 || before > G_MAXINT64)
-    before = G_MAXINT64;
-
-  messages = query_rows (self, STMT_HISTORY, "txsss", error, "sxx", conversation,
-                         (gint64) before, (gint64) limit);
-  if (messages == NULL)
+  g_variant_get (args, "(&stux)", &conversation, &before, &limit, &tail);
+  if (!get_expected_newest (self, conversation, before, tail, &expected, error) ||
+      !foreach_row (self, STMT_HISTORY, add_page_row, &page, error, "sxx", conversation,
+                    before == 0 || before > G_MAXINT64 ? G_MAXINT64 : (gint64) before,
+                    (gint64) limit))
     return NULL;
 
-  return g_variant_new ("(@a(txsss)b)", messages, g_variant_n_children (messages) == limit);
+  return g_variant_new ("(@a(txsss)b)", g_variant_builder_end (&rows),
+                        page_is_complete (&page, limit, expected));
 }
 
 static GVariant *
@@ -672,6 +860,26 @@ folder_name (const char *component)
   if (escaped[0] == '\0')
     return g_strdup ("%00");
   return g_steal_pointer (&escaped);
+}
+
+/**
+ * lt_daemon_cache_conversation_of:
+ * @from: a message's sender
+ * @to: its recipient, a username or a "#room"
+ * @username: the user who owns the cache
+ *
+ * Returns: (transfer none): the conversation of a message as @username
+ *   sees it (PROTOCOL.md §7): the room, or the peer of a private
+ *   message in either direction; @from or @to
+ */
+const char *
+lt_daemon_cache_conversation_of (const char *from,
+                                 const char *to,
+                                 const char *username)
+{
+  if (to[0] == '#' || g_strcmp0 (from, username) == 0)
+    return to;
+  return from;
 }
 
 /**
@@ -853,14 +1061,18 @@ lt_daemon_cache_outbox_remove_finish (LtDaemonCache *self,
 
 /**
  * lt_daemon_cache_store_messages_async:
- * @messages: "a(txsss)", (id, ts, from, to, text) as the server sent them
+ * @messages: "a(txsssx)", (id, ts, from, to, text) as the server
+ *   delivered them, and the id of the previous message of the same
+ *   conversation: LT_DAEMON_CACHE_UNKNOWN_ID, or 0 for the first
  * @username: the logged-in user, who owns this cache
  * @focused: (nullable): the conversation the person is looking at
  *
- * Stores @messages in one transaction, deduplicated by id.  Each new
- * message bumps the unread count of its conversation, unless the user
- * sent it or the conversation is @focused; each new one to @username
- * raises lt_daemon_cache_highest_id_async().
+ * Stores delivered messages in one transaction, with their links,
+ * deduplicated by id.  Each new message (or one only fetched with
+ * history so far) bumps the unread count of its conversation, unless
+ * the user sent it or the conversation is @focused; each new one to
+ * @username raises lt_daemon_cache_highest_id_async().  A cached message
+ * keeps what it is and gains the link if it had none.
  */
 void
 lt_daemon_cache_store_messages_async (LtDaemonCache      *self,
@@ -872,11 +1084,11 @@ lt_daemon_cache_store_messages_async (LtDaemonCache      *self,
                                       gpointer            user_data)
 {
   g_return_if_fail (LT_IS_DAEMON_CACHE (self));
-  g_return_if_fail (g_variant_is_of_type (messages, G_VARIANT_TYPE ("a(txsss)")));
+  g_return_if_fail (g_variant_is_of_type (messages, G_VARIANT_TYPE ("a(txsssx)")));
   g_return_if_fail (username != NULL);
 
   queue_job (self, store_messages_job,
-             g_variant_new ("(@a(txsss)ss)", messages, username, focused != NULL ? focused : ""),
+             g_variant_new ("(@a(txsssx)ss)", messages, username, focused != NULL ? focused : ""),
              lt_daemon_cache_store_messages_async, cancellable, callback, user_data);
 }
 
@@ -896,10 +1108,55 @@ lt_daemon_cache_store_messages_finish (LtDaemonCache *self,
 }
 
 /**
+ * lt_daemon_cache_store_history_async:
+ * @conversation: the `with` of the history request
+ * @before: its `before`, 0 for the newest
+ * @messages: "a(txsss)", the server's page, newest first
+ * @more: the server's `more`: older messages than the page's exist
+ *
+ * Stores a page fetched from the server, in one transaction, with what
+ * it says of the order: each message follows the next one in the page,
+ * the newest precedes @before, and without @more the oldest is the
+ * conversation's first.  Its messages are not news: they count neither
+ * as unread nor for lt_daemon_cache_highest_id_async(), and a later
+ * delivery still makes them new.  Cached messages keep their data.
+ */
+void
+lt_daemon_cache_store_history_async (LtDaemonCache      *self,
+                                     const char         *conversation,
+                                     guint64             before,
+                                     GVariant           *messages,
+                                     gboolean            more,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+  g_return_if_fail (conversation != NULL);
+  g_return_if_fail (g_variant_is_of_type (messages, G_VARIANT_TYPE ("a(txsss)")));
+
+  queue_job (self, store_history_job,
+             g_variant_new ("(st@a(txsss)b)", conversation, before, messages, more),
+             lt_daemon_cache_store_history_async, cancellable, callback, user_data);
+}
+
+gboolean
+lt_daemon_cache_store_history_finish (LtDaemonCache *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  return propagate_done (self, result, lt_daemon_cache_store_history_async, error);
+}
+
+/**
  * lt_daemon_cache_history_async:
  * @conversation: a username or a "#room"
  * @before: only messages with a smaller id; 0 for the newest
  * @limit: at most this many, at least 1
+ * @tail: for @before 0, the id of the conversation's newest message
+ *   if the caller knows it (0: it has none), else
+ *   LT_DAEMON_CACHE_UNKNOWN_ID; the cache cannot know what was sent
+ *   after it last heard
  *
  * One page of a conversation from the cache, as GetHistory pages.
  */
@@ -908,6 +1165,7 @@ lt_daemon_cache_history_async (LtDaemonCache      *self,
                                const char         *conversation,
                                guint64             before,
                                guint               limit,
+                               gint64              tail,
                                GCancellable       *cancellable,
                                GAsyncReadyCallback callback,
                                gpointer            user_data)
@@ -915,15 +1173,18 @@ lt_daemon_cache_history_async (LtDaemonCache      *self,
   g_return_if_fail (LT_IS_DAEMON_CACHE (self));
   g_return_if_fail (conversation != NULL);
   g_return_if_fail (limit > 0);
+  g_return_if_fail (tail >= LT_DAEMON_CACHE_UNKNOWN_ID);
 
-  queue_job (self, history_job, g_variant_new ("(stu)", conversation, before, limit),
+  queue_job (self, history_job, g_variant_new ("(stux)", conversation, before, limit, tail),
              lt_daemon_cache_history_async, cancellable, callback, user_data);
 }
 
 /**
  * lt_daemon_cache_history_finish:
- * @complete: (out): whether the page is what the server would answer,
- *   which the cache knows only for a full page (@limit messages)
+ * @complete: (out): whether the page is what the server would answer:
+ *   its messages are linked one to the next from the newest below
+ *   @before (for @before 0, the @tail) down to @limit messages or to
+ *   the conversation's first
  *
  * Returns: (transfer full): "a(txsss)", (id, ts, from, to, text) newest
  *   first; %NULL on error

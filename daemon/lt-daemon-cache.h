@@ -8,6 +8,14 @@ G_BEGIN_DECLS
 #define LT_TYPE_DAEMON_CACHE (lt_daemon_cache_get_type ())
 G_DECLARE_FINAL_TYPE (LtDaemonCache, lt_daemon_cache, LT, DAEMON_CACHE, GObject)
 
+/* An id not known: the predecessor of a message, the newest message of
+ * a conversation. */
+#define LT_DAEMON_CACHE_UNKNOWN_ID ((gint64) -1)
+
+const char *lt_daemon_cache_conversation_of (const char *from,
+                                             const char *to,
+                                             const char *username);
+
 char *lt_daemon_cache_dir_for (const char *server,
                                const char *username);
 
@@ -58,10 +66,23 @@ GVariant *lt_daemon_cache_store_messages_finish (LtDaemonCache *self,
                                                  GAsyncResult  *result,
                                                  GError       **error);
 
+void lt_daemon_cache_store_history_async (LtDaemonCache      *self,
+                                          const char         *conversation,
+                                          guint64             before,
+                                          GVariant           *messages,
+                                          gboolean            more,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+gboolean lt_daemon_cache_store_history_finish (LtDaemonCache *self,
+                                               GAsyncResult  *result,
+                                               GError       **error);
+
 void lt_daemon_cache_history_async (LtDaemonCache      *self,
                                     const char         *conversation,
                                     guint64             before,
                                     guint               limit,
+                                    gint64              tail,
                                     GCancellable       *cancellable,
                                     GAsyncReadyCallback callback,
                                     gpointer            user_data);

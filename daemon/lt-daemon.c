@@ -52,6 +52,10 @@ struct _LtDaemon
   GHashTable *in_flight; /* local ids sent on this connection, unanswered */
   guint stores_pending; /* received messages on their way into the cache */
   char *focused; /* the conversation a person is looking at, or "" */
+  /* Per conversation, the newest id this connection knows of (0: none
+   * at all), from its live messages and its history pages from the
+   * newest; see store_message(). */
+  GHashTable *tails;
 
   /* The login push of offline messages: how many are still to come,
    * and which login's push it is (stores of an earlier one may still
@@ -133,6 +137,8 @@ take_self (gpointer weak_ref)
 }
 static void store_message (LtDaemon   *self,
                            JsonObject *params);
+static void forget_tail_of_room (LtDaemon   *self,
+                                 JsonObject *params);
 static void send_outbox (LtDaemon *self);
 
 /* The names of org.liaotian.Chat1's State property. */
@@ -215,6 +221,8 @@ drop_connection (LtDaemon *self)
   g_clear_object (&self->connection);
   /* Unanswered sends are resent, with their client_id, on the next. */
   g_hash_table_remove_all (self->in_flight);
+  /* The next connection misses what is sent in between. */
+  g_hash_table_remove_all (self->tails);
 }
 
 static void
@@ -434,8 +442,11 @@ on_notification (LtDaemonConnection *connection,
   else if (g_str_equal (method, "friend_removed"))
     g_signal_emit (self, signals[SIGNAL_FRIEND_REMOVED], 0, param_string (params, "username"));
   else if (g_str_equal (method, "joined") || g_str_equal (method, "left"))
-    g_signal_emit (self, signals[SIGNAL_ROOM_MEMBERSHIP], 0, param_string (params, "room"),
-                   param_string (params, "username"), g_str_equal (method, "joined"));
+    {
+      forget_tail_of_room (self, params);
+      g_signal_emit (self, signals[SIGNAL_ROOM_MEMBERSHIP], 0, param_string (params, "room"),
+                     param_string (params, "username"), g_str_equal (method, "joined"));
+    }
 }
 
 /* Returns: (nullable): a connection to the server as configured, or
@@ -952,6 +963,63 @@ storing_new (LtDaemon   *self,
   return storing;
 }
 
+/* Returns: the newest id of @conversation this connection knows of, 0
+ * when it has none, or LT_DAEMON_CACHE_UNKNOWN_ID */
+static gint64
+get_tail (LtDaemon   *self,
+          const char *conversation)
+{
+  gint64 *tail = g_hash_table_lookup (self->tails, conversation);
+
+  return tail != NULL ? *tail : LT_DAEMON_CACHE_UNKNOWN_ID;
+}
+
+static void
+raise_tail (LtDaemon   *self,
+            const char *conversation,
+            gint64      id)
+{
+  gint64 *tail = g_hash_table_lookup (self->tails, conversation);
+
+  if (tail != NULL)
+    *tail = MAX (*tail, id);
+  else
+    g_hash_table_insert (self->tails, g_strdup (conversation), g_memdup2 (&id, sizeof id));
+}
+
+/* The user joined or left a room (on any device): the room's messages
+ * in between did not come to this connection. */
+static void
+forget_tail_of_room (LtDaemon   *self,
+                     JsonObject *params)
+{
+  if (g_str_equal (param_string (params, "username"), self->username))
+    g_hash_table_remove (self->tails, param_string (params, "room"));
+}
+
+/* Live messages come to one connection in id order, every one of each
+ * conversation (PROTOCOL.md §10): a live message follows the tail of
+ * its conversation, if it is known, and becomes the tail.  The login
+ * push is the pending private messages only, with holes between them. */
+static gint64
+follow_tail (LtDaemon   *self,
+             JsonObject *params,
+             gint64      id)
+{
+  const char *conversation;
+  gint64 tail;
+
+  if (param_bool (params, "offline"))
+    return LT_DAEMON_CACHE_UNKNOWN_ID;
+
+  conversation = lt_daemon_cache_conversation_of (param_string (params, "from"),
+                                                  param_string (params, "to"), self->username);
+  tail = get_tail (self, conversation);
+  raise_tail (self, conversation, id);
+  /* A message a history page already held is linked already. */
+  return tail < id ? tail : LT_DAEMON_CACHE_UNKNOWN_ID;
+}
+
 static void
 store_message (LtDaemon   *self,
                JsonObject *params)
@@ -964,9 +1032,9 @@ store_message (LtDaemon   *self,
 
   lt_json_get_int (params, "id", FALSE, &id, NULL);
   lt_json_get_int (params, "ts", FALSE, &ts, NULL);
-  messages = g_variant_new_parsed ("[(%t, %x, %s, %s, %s)]", (guint64) id, ts,
+  messages = g_variant_new_parsed ("[(%t, %x, %s, %s, %s, %x)]", (guint64) id, ts,
                                    param_string (params, "from"), param_string (params, "to"),
-                                   param_string (params, "text"));
+                                   param_string (params, "text"), follow_tail (self, params, id));
   self->stores_pending++;
   lt_daemon_cache_store_messages_async (self->cache, messages, self->username, self->focused,
                                         NULL, on_stored, storing_new (self, params));
@@ -1129,20 +1197,61 @@ messages_to_variant (JsonObject *reply)
 }
 
 static void
+on_history_stored (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!lt_daemon_cache_store_history_finish (LT_DAEMON_CACHE (source), result, &error))
+    g_warning ("Could not store a history page: %s", error->message);
+}
+
+/* The cache keeps the server's page, and the order it shows, for the
+ * next time; a page from the newest also gives this connection the
+ * conversation's tail.  Stores queued later see it. */
+static void
+keep_server_page (LtDaemon     *self,
+                  HistoryQuery *query,
+                  GVariant     *page,
+                  gboolean      more)
+{
+  guint64 newest = 0;
+
+  if (g_variant_n_children (page) > 0)
+    g_variant_get_child (page, 0, "(txsss)", &newest, NULL, NULL, NULL, NULL);
+  lt_daemon_cache_store_history_async (self->cache, query->with, query->before, page, more, NULL,
+                                       on_history_stored, NULL);
+  if (query->before == 0)
+    raise_tail (self, query->with, newest);
+}
+
+static void
 on_server_history (GObject      *source,
                    GAsyncResult *result,
                    gpointer      user_data)
 {
   g_autoptr(GTask) task = user_data;
+  LtDaemon *self = g_task_get_source_object (task);
   g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GVariant) page = NULL;
   g_autoptr(GError) error = NULL;
+  gboolean more = TRUE;
 
   reply = lt_daemon_connection_call_finish (LT_DAEMON_CONNECTION (source), result, &error);
   if (reply == NULL)
-    g_task_return_error (task, lt_daemon_error_from_protocol (error));
-  else
-    g_task_return_pointer (task, g_variant_ref_sink (messages_to_variant (reply)),
-                           (GDestroyNotify) g_variant_unref);
+    {
+      g_task_return_error (task, lt_daemon_error_from_protocol (error));
+      return;
+    }
+
+  page = g_variant_ref_sink (messages_to_variant (reply));
+  lt_json_get_bool (reply, "more", FALSE, &more, NULL);
+  /* The tail is the asking connection's, and after a logout the cache
+   * may be another user's. */
+  if (LT_DAEMON_CONNECTION (source) == self->connection)
+    keep_server_page (self, g_task_get_task_data (task), page, more);
+  g_task_return_pointer (task, g_steal_pointer (&page), (GDestroyNotify) g_variant_unref);
 }
 
 /* A page the cache holds whole is answered from it; otherwise the
@@ -1230,8 +1339,8 @@ lt_daemon_get_history_async (LtDaemon           *self,
   query->before = before;
   query->limit = limit;
   g_task_set_task_data (task, query, (GDestroyNotify) history_query_free);
-  lt_daemon_cache_history_async (self->cache, with, before, limit, cancellable,
-                                 on_cached_history, g_steal_pointer (&task));
+  lt_daemon_cache_history_async (self->cache, with, before, limit, get_tail (self, with),
+                                 cancellable, on_cached_history, g_steal_pointer (&task));
 }
 
 /* Returns: (transfer full): a(txsss), newest first */
@@ -1676,6 +1785,7 @@ lt_daemon_finalize (GObject *object)
 
   forget_password (self);
   g_clear_pointer (&self->in_flight, g_hash_table_unref);
+  g_clear_pointer (&self->tails, g_hash_table_unref);
   g_clear_pointer (&self->server, g_free);
   g_clear_pointer (&self->username, g_free);
   g_clear_pointer (&self->nickname, g_free);
@@ -1806,6 +1916,7 @@ lt_daemon_init (LtDaemon *self)
   self->max_retry_delay_ms = DEFAULT_MAX_RETRY_MS;
   self->retry_delay_ms = FIRST_RETRY_MS;
   self->in_flight = g_hash_table_new_full (g_int64_hash, g_int64_equal, g_free, NULL);
+  self->tails = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   self->network_monitor = g_object_ref (g_network_monitor_get_default ());
   g_signal_connect_object (self->network_monitor, "network-changed",
                            G_CALLBACK (on_network_changed), self, 0);

@@ -174,18 +174,31 @@ outbox_remove (Fixture *f,
   g_assert_no_error (error);
 }
 
-/* @messages is GVariant text of type a(txsss); returns the new ones. */
+/* Parses GVariant text of type @type, failing the test on an error. */
+static GVariant *
+parse (const char *type,
+       const char *text)
+{
+  g_autoptr(GError) error = NULL;
+  GVariant *value = g_variant_parse (G_VARIANT_TYPE (type), text, NULL, NULL, &error);
+
+  g_assert_no_error (error);
+  return value;
+}
+
+/* Delivers @messages, GVariant text of type a(txsssx): (id, ts, from,
+ * to, text, previous id or -1); returns the new ones. */
 static GVariant *
 store_focused (Fixture    *f,
                const char *messages,
                const char *focused)
 {
+  g_autoptr(GVariant) batch = parse ("a(txsssx)", messages);
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   GVariant *added;
 
-  lt_daemon_cache_store_messages_async (f->cache, g_variant_new_parsed (messages), USER, focused,
-                                        NULL, on_ready, f);
+  lt_daemon_cache_store_messages_async (f->cache, batch, USER, focused, NULL, on_ready, f);
   result = await_result (f);
   added = lt_daemon_cache_store_messages_finish (f->cache, result, &error);
   g_assert_no_error (error);
@@ -199,18 +212,40 @@ store (Fixture    *f,
   return store_focused (f, messages, NULL);
 }
 
+/* Stores a server page, @messages in GVariant text of type a(txsss). */
+static void
+store_history (Fixture    *f,
+               const char *conversation,
+               guint64     before,
+               const char *messages,
+               gboolean    more)
+{
+  g_autoptr(GVariant) page = parse ("a(txsss)", messages);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+
+  lt_daemon_cache_store_history_async (f->cache, conversation, before, page, more, NULL, on_ready,
+                                       f);
+  result = await_result (f);
+  g_assert_true (lt_daemon_cache_store_history_finish (f->cache, result, &error));
+  g_assert_no_error (error);
+}
+
+/* @tail: what the daemon knows of the newest id, -1 for nothing. */
 static GVariant *
 history (Fixture    *f,
          const char *conversation,
          guint64     before,
          guint       limit,
+         gint64      tail,
          gboolean   *complete)
 {
   g_autoptr(GAsyncResult) result = NULL;
   g_autoptr(GError) error = NULL;
   GVariant *page;
 
-  lt_daemon_cache_history_async (f->cache, conversation, before, limit, NULL, on_ready, f);
+  lt_daemon_cache_history_async (f->cache, conversation, before, limit, tail, NULL, on_ready,
+                                 f);
   result = await_result (f);
   page = lt_daemon_cache_history_finish (f->cache, result, complete, &error);
   g_assert_no_error (error);
@@ -273,20 +308,36 @@ assert_variant (GVariant   *value,
   g_assert_cmpstr (got, ==, want);
 }
 
-/* The ids of a history page, e.g. "5 4 3". */
-static void
-assert_page_ids (GVariant   *page,
-                 const char *expected)
+/* The ids of a history page, e.g. "5 4 3 ". */
+static char *
+page_ids (GVariant *page)
 {
-  g_autoptr(GVariant) owned = page;
-  g_autoptr(GString) ids = g_string_new (NULL);
+  GString *ids = g_string_new (NULL);
   GVariantIter iter;
   guint64 id;
 
-  g_variant_iter_init (&iter, owned);
+  g_variant_iter_init (&iter, page);
   while (g_variant_iter_loop (&iter, "(txsss)", &id, NULL, NULL, NULL, NULL))
-    g_string_append_printf (ids, "%s%" G_GUINT64_FORMAT, ids->len > 0 ? " " : "", id);
-  g_assert_cmpstr (ids->str, ==, expected);
+    g_string_append_printf (ids, "%" G_GUINT64_FORMAT " ", id);
+  return g_string_free (ids, FALSE);
+}
+
+/* Asks the cache for a page and compares its ids and whether it is
+ * complete with @expected, e.g. "9 7 5 complete" or "incomplete". */
+static void
+assert_history (Fixture    *f,
+                const char *conversation,
+                guint64     before,
+                guint       limit,
+                gint64      tail,
+                const char *expected)
+{
+  gboolean complete = FALSE;
+  g_autoptr(GVariant) page = history (f, conversation, before, limit, tail, &complete);
+  g_autofree char *ids = page_ids (page);
+  g_autofree char *got = g_strconcat (ids, complete ? "complete" : "incomplete", NULL);
+
+  g_assert_cmpstr (got, ==, expected);
 }
 
 static void
@@ -419,23 +470,24 @@ static void
 test_store_dedupe (Fixture      *f,
                    gconstpointer data)
 {
-  assert_variant (store (f, "[(@t 1, @x 100, 'bob', 'alice', 'hi'),"
-                            " (2, 200, 'alice', 'bob', 'hi bob')]"),
+  assert_variant (store (f, "[(1, 100, 'bob', 'alice', 'hi', -1),"
+                            " (2, 200, 'alice', 'bob', 'hi bob', -1)]"),
                   "[('bob', @t 1, @x 100, 'bob', 'hi'), ('bob', 2, 200, 'alice', 'hi bob')]");
 
   /* Pushed again after a reconnection: only 3 is new. */
-  assert_variant (store (f, "[(@t 2, @x 200, 'alice', 'bob', 'hi bob'),"
-                            " (3, 300, 'carol', '#lobby', 'hello')]"),
+  assert_variant (store (f, "[(2, 200, 'alice', 'bob', 'hi bob', -1),"
+                            " (3, 300, 'carol', '#lobby', 'hello', -1)]"),
                   "[('#lobby', @t 3, @x 300, 'carol', 'hello')]");
 
   /* Twice in one batch, and nothing new at all. */
-  assert_variant (store (f, "[(@t 4, @x 400, 'bob', 'alice', 'x'), (4, 400, 'bob', 'alice', 'x')]"),
+  assert_variant (store (f, "[(4, 400, 'bob', 'alice', 'x', -1),"
+                            " (4, 400, 'bob', 'alice', 'x', -1)]"),
                   "[('bob', @t 4, @x 400, 'bob', 'x')]");
-  assert_variant (store (f, "[(@t 1, @x 100, 'bob', 'alice', 'hi')]"), "@a(stxss) []");
-  assert_variant (store (f, "@a(txsss) []"), "@a(stxss) []");
+  assert_variant (store (f, "[(1, 100, 'bob', 'alice', 'hi', -1)]"), "@a(stxss) []");
+  assert_variant (store (f, "[]"), "@a(stxss) []");
 
   reopen_cache (f);
-  assert_variant (store (f, "[(@t 3, @x 300, 'carol', '#lobby', 'hello')]"), "@a(stxss) []");
+  assert_variant (store (f, "[(3, 300, 'carol', '#lobby', 'hello', -1)]"), "@a(stxss) []");
 }
 
 static void
@@ -448,15 +500,15 @@ test_unread (Fixture      *f,
 
   /* Own messages (also to oneself) are not unread; others' are, per
    * conversation, with the newest id. */
-  added = store (f, "[(@t 1, @x 1, 'bob', 'alice', 'a'), (2, 2, 'alice', 'bob', 'b'),"
-                    " (3, 3, 'bob', 'alice', 'c'), (4, 4, 'carol', '#lobby', 'd'),"
-                    " (5, 5, 'alice', 'alice', 'e'), (6, 6, 'alice', '#lobby', 'f')]");
+  added = store (f, "[(1, 1, 'bob', 'alice', 'a', -1), (2, 2, 'alice', 'bob', 'b', -1),"
+                    " (3, 3, 'bob', 'alice', 'c', -1), (4, 4, 'carol', '#lobby', 'd', -1),"
+                    " (5, 5, 'alice', 'alice', 'e', -1), (6, 6, 'alice', '#lobby', 'f', -1)]");
   assert_variant (list_unread (f), "[('#lobby', @u 1, @t 4), ('bob', 2, 3)]");
 
   /* Nothing counts twice, and the focused conversation does not count. */
   g_clear_pointer (&added, g_variant_unref);
-  added = store_focused (f, "[(@t 3, @x 3, 'bob', 'alice', 'c'), (7, 7, 'dave', '#lobby', 'g'),"
-                            " (8, 8, 'carol', 'alice', 'h')]", "#lobby");
+  added = store_focused (f, "[(3, 3, 'bob', 'alice', 'c', -1), (7, 7, 'dave', '#lobby', 'g', -1),"
+                            " (8, 8, 'carol', 'alice', 'h', -1)]", "#lobby");
   assert_variant (list_unread (f), "[('#lobby', @u 1, @t 4), ('bob', 2, 3), ('carol', 1, 8)]");
 
   mark_read (f, "bob");
@@ -468,38 +520,128 @@ test_unread (Fixture      *f,
   assert_variant (list_unread (f), "[('carol', @u 1, @t 8)]");
 }
 
+/* Pages hold what the cache has of one conversation, newest first.
+ * Without links none is complete, not even a full one: the cache
+ * cannot see what it never received in between. */
 static void
 test_history (Fixture      *f,
               gconstpointer data)
 {
   g_autoptr(GVariant) added = NULL;
-  gboolean complete = FALSE;
+  gboolean complete = TRUE;
 
   /* Stored out of order, with other conversations in between. */
-  added = store (f, "[(@t 5, @x 50, 'bob', 'alice', 'five'), (@t 1, @x 10, 'alice', 'bob', 'one'),"
-                    " (2, 20, 'carol', 'alice', 'carol'), (3, 30, 'bob', 'alice', 'three'),"
-                    " (4, 40, 'bob', '#lobby', 'room'), (6, 60, 'alice', 'bob', 'six'),"
-                    " (7, 70, 'bob', 'alice', 'seven')]");
+  added = store (f, "[(5, 50, 'bob', 'alice', 'five', -1), (1, 10, 'alice', 'bob', 'one', -1),"
+                    " (2, 20, 'carol', 'alice', 'carol', -1), (3, 30, 'bob', 'alice', 'three', -1),"
+                    " (4, 40, 'bob', '#lobby', 'room', -1), (6, 60, 'alice', 'bob', 'six', -1),"
+                    " (7, 70, 'bob', 'alice', 'seven', -1)]");
 
-  assert_variant (history (f, "bob", 0, 2, &complete),
+  assert_variant (history (f, "bob", 0, 2, 7, &complete),
                   "[(@t 7, @x 70, 'bob', 'alice', 'seven'), (6, 60, 'alice', 'bob', 'six')]");
-  g_assert_true (complete);
+  g_assert_false (complete);
+  assert_history (f, "bob", 6, 2, -1, "5 3 incomplete");
+  assert_history (f, "bob", 3, 2, -1, "1 incomplete");
+  assert_history (f, "bob", 1, 2, -1, "incomplete");
+  assert_history (f, "bob", 0, 200, 7, "7 6 5 3 1 incomplete");
+  assert_history (f, "carol", G_MAXUINT64, 5, -1, "2 incomplete");
 
-  assert_page_ids (history (f, "bob", 6, 2, &complete), "5 3");
-  g_assert_true (complete);
+  /* A page of one needs no link, only to know the newest message. */
+  assert_history (f, "#lobby", 0, 1, 4, "4 complete");
+  assert_history (f, "#lobby", 0, 1, -1, "4 incomplete");
+}
 
-  /* The last page is short: the server may know older messages. */
-  assert_page_ids (history (f, "bob", 3, 2, &complete), "1");
-  g_assert_false (complete);
-  assert_page_ids (history (f, "bob", 1, 2, &complete), "");
-  g_assert_false (complete);
+/* A server page links its messages one to the next, the message above
+ * it to its newest, and at the start of the conversation its oldest to
+ * nothing. */
+static void
+test_history_from_pages (Fixture      *f,
+                         gconstpointer data)
+{
+  store_history (f, "#lobby", 0,
+                 "[(9, 90, 'bob', '#lobby', 'nine'), (7, 70, 'carol', '#lobby', 'seven'),"
+                 " (5, 50, 'bob', '#lobby', 'five')]", TRUE);
+  assert_history (f, "#lobby", 0, 3, 9, "9 7 5 complete");
 
-  assert_page_ids (history (f, "bob", 0, 200, &complete), "7 6 5 3 1");
-  g_assert_false (complete);
-  assert_page_ids (history (f, "#lobby", 0, 1, &complete), "4");
-  g_assert_true (complete);
-  assert_page_ids (history (f, "carol", G_MAXUINT64, 5, &complete), "2");
-  g_assert_false (complete);
+  /* Unless the newest is known to be 9, more may have come since. */
+  assert_history (f, "#lobby", 0, 3, -1, "9 7 5 incomplete");
+  assert_history (f, "#lobby", 0, 3, 10, "9 7 5 incomplete");
+
+  /* The server has more below 5. */
+  assert_history (f, "#lobby", 0, 4, 9, "9 7 5 incomplete");
+  assert_history (f, "#lobby", 9, 2, -1, "7 5 complete");
+  assert_history (f, "#lobby", 5, 2, -1, "incomplete");
+
+  /* The page below 5 reaches the first message. */
+  store_history (f, "#lobby", 5,
+                 "[(3, 30, 'carol', '#lobby', 'three'), (1, 10, 'bob', '#lobby', 'one')]", FALSE);
+  assert_history (f, "#lobby", 0, 200, 9, "9 7 5 3 1 complete");
+  assert_history (f, "#lobby", 3, 5, -1, "1 complete");
+  assert_history (f, "#lobby", 1, 5, -1, "complete");
+
+  /* @before must be a message of the conversation. */
+  assert_history (f, "bob", 1, 5, -1, "incomplete");
+
+  /* A conversation the server says is empty. */
+  store_history (f, "carol", 0, "[]", FALSE);
+  assert_history (f, "carol", 0, 5, 0, "complete");
+  assert_history (f, "carol", 0, 5, -1, "incomplete");
+}
+
+/* Fetched messages are not news: no unread count, no ack.  When the
+ * server delivers one later, that is news, once, and it keeps its
+ * links. */
+static void
+test_history_not_news (Fixture      *f,
+                       gconstpointer data)
+{
+  store_history (f, "bob", 0,
+                 "[(8, 80, 'bob', 'alice', 'pending'), (6, 60, 'alice', 'bob', 'hi')]", FALSE);
+  assert_variant (list_unread (f), "@a(sut) []");
+  g_assert_cmpuint (highest_id (f), ==, 0);
+
+  assert_variant (store (f, "[(8, 80, 'bob', 'alice', 'pending', -1)]"),
+                  "[('bob', @t 8, @x 80, 'bob', 'pending')]");
+  assert_variant (store (f, "[(8, 80, 'bob', 'alice', 'pending', -1)]"), "@a(stxss) []");
+  assert_variant (list_unread (f), "[('bob', @u 1, @t 8)]");
+  g_assert_cmpuint (highest_id (f), ==, 8);
+
+  /* And a page fetched again does not make it old news. */
+  store_history (f, "bob", 0, "[(8, 80, 'bob', 'alice', 'pending')]", TRUE);
+  assert_history (f, "bob", 0, 5, 8, "8 6 complete");
+  assert_variant (store (f, "[(8, 80, 'bob', 'alice', 'pending', -1)]"), "@a(stxss) []");
+}
+
+/* Live messages of one connection link to the one before them.  The
+ * first after an absence does not: the hole stays visible until a
+ * server page fills it. */
+static void
+test_history_from_live (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autoptr(GVariant) first = NULL;
+  g_autoptr(GVariant) after_absence = NULL;
+
+  first = store (f, "[(10, 100, 'bob', '#lobby', 'a', -1), (12, 120, 'carol', '#lobby', 'b', 10),"
+                    " (15, 150, 'bob', '#lobby', 'c', 12)]");
+  assert_history (f, "#lobby", 0, 3, 15, "15 12 10 complete");
+  assert_history (f, "#lobby", 0, 4, 15, "15 12 10 incomplete");
+  assert_history (f, "#lobby", 15, 2, -1, "12 10 complete");
+
+  /* 17 and 18 were sent while the daemon was away. */
+  after_absence = store (f, "[(20, 200, 'bob', '#lobby', 'd', -1)]");
+  assert_history (f, "#lobby", 0, 3, 20, "20 15 12 incomplete");
+  assert_history (f, "#lobby", 0, 1, 20, "20 complete");
+
+  store_history (f, "#lobby", 0,
+                 "[(20, 200, 'bob', '#lobby', 'd'), (18, 180, 'carol', '#lobby', 'e'),"
+                 " (17, 170, 'bob', '#lobby', 'f'), (15, 150, 'bob', '#lobby', 'c')]", TRUE);
+  assert_history (f, "#lobby", 0, 5, 20, "20 18 17 15 12 complete");
+
+  /* Delivered late, 18 is news; its live link fills in only what is
+   * unknown, so the page's stays. */
+  assert_variant (store (f, "[(18, 180, 'carol', '#lobby', 'e', 16)]"),
+                  "[('#lobby', @t 18, @x 180, 'carol', 'e')]");
+  assert_history (f, "#lobby", 20, 3, -1, "18 17 15 complete");
 }
 
 /* Only messages to the user move the cursor: a room message or one the
@@ -513,12 +655,12 @@ test_highest_id (Fixture      *f,
 
   g_assert_cmpuint (highest_id (f), ==, 0);
 
-  first = store (f, "[(@t 7, @x 1, 'bob', 'alice', 'a'), (9, 2, 'bob', '#lobby', 'b'),"
-                    " (11, 3, 'alice', 'bob', 'c')]");
+  first = store (f, "[(7, 1, 'bob', 'alice', 'a', -1), (9, 2, 'bob', '#lobby', 'b', -1),"
+                    " (11, 3, 'alice', 'bob', 'c', -1)]");
   g_assert_cmpuint (highest_id (f), ==, 7);
 
   /* An older message arriving late does not move it back. */
-  second = store (f, "[(@t 5, @x 1, 'bob', 'alice', 'late')]");
+  second = store (f, "[(5, 1, 'bob', 'alice', 'late', -1)]");
   g_assert_cmpuint (highest_id (f), ==, 7);
 
   reopen_cache (f);
@@ -565,23 +707,131 @@ test_migration (Fixture      *f,
   g_autoptr(GVariant) outbox = NULL;
 
   g_clear_object (&f->cache);
-  g_assert_cmpint (read_user_version (db), ==, 1);
+  g_assert_cmpint (read_user_version (db), ==, 2);
 
   open_cache (f);
   outbox_add (f, "bob", "still here", NULL);
   g_clear_object (&f->cache);
-  g_assert_cmpint (read_user_version (db), ==, 1);
+  g_assert_cmpint (read_user_version (db), ==, 2);
 
-  set_user_version (db, 2);
+  set_user_version (db, 3);
   newer = try_open (f, f->dir, &error);
   g_assert_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED);
   g_assert_null (newer);
-  g_assert_nonnull (strstr (error->message, "schema version 2"));
+  g_assert_nonnull (strstr (error->message, "schema version 3"));
 
-  set_user_version (db, 1);
+  set_user_version (db, 2);
   open_cache (f);
   outbox = outbox_list (f);
   g_assert_cmpuint (g_variant_n_children (outbox), ==, 1);
+}
+
+/* A cache as the first liaotiand left it: version 1, with a message
+ * delivered to it.  The schema is copied, not shared with the cache's
+ * migrations[0], so that the test keeps what version 1 was. */
+static void
+write_v1_cache (const char *path)
+{
+  static const char v1[] =
+    "CREATE TABLE messages ("
+    "  id INTEGER PRIMARY KEY NOT NULL,"
+    "  ts INTEGER NOT NULL,"
+    "  sender TEXT NOT NULL,"
+    "  recipient TEXT NOT NULL,"
+    "  conversation TEXT NOT NULL,"
+    "  text TEXT NOT NULL"
+    ");"
+    "CREATE INDEX messages_by_conversation ON messages (conversation, id);"
+    "CREATE TABLE outbox ("
+    "  local_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+    "  client_id TEXT NOT NULL UNIQUE,"
+    "  recipient TEXT NOT NULL,"
+    "  text TEXT NOT NULL,"
+    "  created INTEGER NOT NULL"
+    ");"
+    "CREATE TABLE unread ("
+    "  conversation TEXT PRIMARY KEY NOT NULL,"
+    "  count INTEGER NOT NULL,"
+    "  newest_id INTEGER NOT NULL REFERENCES messages (id)"
+    ") WITHOUT ROWID;"
+    "CREATE TABLE cursors ("
+    "  name TEXT PRIMARY KEY NOT NULL,"
+    "  value INTEGER NOT NULL"
+    ") WITHOUT ROWID;"
+    "PRAGMA user_version = 1;"
+    "INSERT INTO messages VALUES (4, 40, 'bob', '#lobby', '#lobby', 'old');";
+  g_autoptr(sqlite3) db = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_exec (db, v1, NULL, NULL, NULL), ==, SQLITE_OK);
+}
+
+/* Version 1 messages know nothing of their order, and were delivered:
+ * they are no news again, and a page links them. */
+static void
+test_migration_from_v1 (Fixture      *f,
+                        gconstpointer data)
+{
+  g_autofree char *dir = g_build_filename (f->tmp, "v1", NULL);
+  g_autofree char *db = g_build_filename (dir, "cache.db", NULL);
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_mkdir_with_parents (dir, 0700), ==, 0);
+  write_v1_cache (db);
+  g_clear_object (&f->cache);
+  f->cache = try_open (f, dir, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (read_user_version (db), ==, 2);
+
+  assert_variant (store (f, "[(4, 40, 'bob', '#lobby', 'old', -1),"
+                            " (6, 60, 'bob', '#lobby', 'new', 4)]"),
+                  "[('#lobby', @t 6, @x 60, 'bob', 'new')]");
+  assert_history (f, "#lobby", 0, 5, 6, "6 4 incomplete");
+
+  store_history (f, "#lobby", 0,
+                 "[(6, 60, 'bob', '#lobby', 'new'), (4, 40, 'bob', '#lobby', 'old')]", FALSE);
+  assert_history (f, "#lobby", 0, 5, 6, "6 4 complete");
+}
+
+/* EXPLAIN QUERY PLAN of @sql on the cache file, its details joined. */
+static char *
+query_plan (const char *path,
+            const char *sql)
+{
+  g_autoptr(sqlite3) db = NULL;
+  g_autofree char *explain = g_strconcat ("EXPLAIN QUERY PLAN ", sql, NULL);
+  g_autoptr(GString) plan = g_string_new (NULL);
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open (path, &db), ==, SQLITE_OK);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, explain, -1, &stmt, NULL), ==, SQLITE_OK);
+  while (sqlite3_step (stmt) == SQLITE_ROW)
+    g_string_append_printf (plan, "%s%s", plan->len > 0 ? "; " : "",
+                            (const char *) sqlite3_column_text (stmt, 3));
+  sqlite3_finalize (stmt);
+  return g_string_free (g_steal_pointer (&plan), FALSE);
+}
+
+/* A page walks messages_by_conversation in id order; links are looked
+ * up by id.  The SQL is the cache's. */
+static void
+test_query_plans (Fixture      *f,
+                  gconstpointer data)
+{
+  g_autofree char *db = g_build_filename (f->dir, "cache.db", NULL);
+  g_autofree char *page = query_plan (
+      db, "SELECT id, ts, sender, recipient, text, coalesce (prev_id, -1) FROM messages"
+          " WHERE conversation = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3");
+  g_autofree char *link = query_plan (
+      db, "UPDATE messages SET prev_id = ?2"
+          " WHERE id = ?1 AND conversation = ?3 AND (prev_id IS NULL OR ?4)");
+  g_autofree char *prev_id = query_plan (
+      db, "SELECT coalesce (prev_id, -1) FROM messages WHERE id = ?1 AND conversation = ?2");
+
+  g_assert_cmpstr (page, ==,
+                   "SEARCH messages USING INDEX messages_by_conversation (conversation=? AND id<?)");
+  g_assert_cmpstr (link, ==, "SEARCH messages USING INTEGER PRIMARY KEY (rowid=?)");
+  g_assert_cmpstr (prev_id, ==, "SEARCH messages USING INTEGER PRIMARY KEY (rowid=?)");
 }
 
 /* The tests run as root too, which ignores folder modes: a plain file
@@ -642,6 +892,31 @@ test_order (Fixture      *f,
   g_assert_cmpuint (g_variant_n_children (outbox), ==, 1);
 }
 
+/* What LtDaemon relies on: a page queued for storing is in the cache
+ * for a query queued after it, without waiting in between. */
+static void
+test_order_history (Fixture      *f,
+                    gconstpointer data)
+{
+  g_autoptr(GVariant) server_page = parse ("a(txsss)", "[(3, 30, 'bob', 'alice', 'hi')]");
+  g_autoptr(GAsyncResult) store_result = NULL;
+  g_autoptr(GAsyncResult) history_result = NULL;
+  g_autoptr(GVariant) page = NULL;
+  g_autoptr(GError) error = NULL;
+  gboolean complete = FALSE;
+
+  lt_daemon_cache_store_history_async (f->cache, "bob", 0, server_page, FALSE, NULL, on_ready, f);
+  lt_daemon_cache_history_async (f->cache, "bob", 0, 50, 3, NULL, on_ready, f);
+  store_result = await_result (f);
+  g_assert_true (lt_daemon_cache_store_history_finish (f->cache, store_result, &error));
+  g_assert_no_error (error);
+  history_result = await_result (f);
+  page = lt_daemon_cache_history_finish (f->cache, history_result, &complete, &error);
+  g_assert_no_error (error);
+  g_assert_true (complete);
+  assert_variant (g_steal_pointer (&page), "[(@t 3, @x 30, 'bob', 'alice', 'hi')]");
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -657,11 +932,17 @@ main (int   argc,
   ADD ("store-dedupe", test_store_dedupe);
   ADD ("unread", test_unread);
   ADD ("history", test_history);
+  ADD ("history-from-pages", test_history_from_pages);
+  ADD ("history-not-news", test_history_not_news);
+  ADD ("history-from-live", test_history_from_live);
   ADD ("highest-id", test_highest_id);
   ADD ("migration", test_migration);
+  ADD ("migration-from-v1", test_migration_from_v1);
+  ADD ("query-plans", test_query_plans);
   ADD ("unwritable-folder", test_unwritable_folder);
   ADD ("unusable-database", test_unusable_database);
   ADD ("order", test_order);
+  ADD ("order-history", test_order_history);
 #undef ADD
 
   return g_test_run ();

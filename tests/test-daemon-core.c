@@ -646,6 +646,235 @@ test_offline_messages (LtTestFixture *fixture,
   g_assert_cmpuint (count_lines (log, "received "), ==, 2);
 }
 
+/* A daemon for a new user @username, who starts with an empty cache:
+ * the port of a server can come again in a later test. */
+static LtDaemon *
+new_user_daemon (LtTestServer *server,
+                 const char   *username)
+{
+  LtDaemon *daemon = new_daemon (server);
+  g_autofree char *dir = lt_daemon_cache_dir_for (lt_daemon_get_server (daemon), username);
+
+  register_user (server, username);
+  lt_test_remove_tree (dir);
+  return daemon;
+}
+
+static void
+call_ok (LtDaemon   *daemon,
+         const char *method,
+         const char *params)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonObject) reply = call (daemon, &error, method, "%s", params);
+
+  g_assert_no_error (error);
+}
+
+/* Keeps the result of an async call, for the caller to finish. */
+static void
+on_result (GObject      *source,
+           GAsyncResult *result,
+           gpointer      user_data)
+{
+  GAsyncResult **slot = user_data;
+
+  *slot = g_object_ref (result);
+}
+
+static gboolean
+has_result (gconstpointer slot)
+{
+  return *(GAsyncResult *const *) slot != NULL;
+}
+
+/* The texts of a page, newest first, e.g. "six five four". */
+static char *
+page_texts (GVariant *page)
+{
+  g_autoptr(GPtrArray) texts = g_ptr_array_new ();
+  GVariantIter iter;
+  const char *text;
+
+  g_variant_iter_init (&iter, page);
+  while (g_variant_iter_next (&iter, "(txs&s&s)", NULL, NULL, NULL, NULL, &text))
+    g_ptr_array_add (texts, (gpointer) text);
+  g_ptr_array_add (texts, NULL);
+  return g_strjoinv (" ", (char **) texts->pdata);
+}
+
+/* GetHistory, as page_texts() gives it. */
+static char *
+get_history (LtDaemon   *daemon,
+             const char *with,
+             guint64     before,
+             guint       limit)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GVariant) page = NULL;
+  g_autoptr(GError) error = NULL;
+
+  lt_daemon_get_history_async (daemon, with, before, limit, NULL, on_result, &result);
+  wait_until (has_result, &result, "GetHistory to answer");
+  page = lt_daemon_get_history_finish (daemon, result, &error);
+  g_assert_no_error (error);
+  return page_texts (page);
+}
+
+/* What the cache alone answers, given that @tail is the newest id: the
+ * texts, then "complete" or "incomplete". */
+static char *
+cache_history (LtDaemon   *daemon,
+               const char *with,
+               guint64     before,
+               guint       limit,
+               gint64      tail)
+{
+  LtDaemonCache *cache = lt_daemon_get_cache (daemon);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GVariant) page = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *texts = NULL;
+  gboolean complete = FALSE;
+
+  lt_daemon_cache_history_async (cache, with, before, limit, tail, NULL, on_result, &result);
+  wait_until (has_result, &result, "the cache to answer");
+  page = lt_daemon_cache_history_finish (cache, result, &complete, &error);
+  g_assert_no_error (error);
+  texts = page_texts (page);
+  return g_strconcat (texts, complete ? " complete" : " incomplete", NULL);
+}
+
+/* ListUnread, as GVariant text. */
+static char *
+list_unread (LtDaemon *daemon)
+{
+  LtDaemonCache *cache = lt_daemon_get_cache (daemon);
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(GVariant) unread = NULL;
+  g_autoptr(GError) error = NULL;
+
+  lt_daemon_cache_list_unread_async (cache, NULL, on_result, &result);
+  wait_until (has_result, &result, "the unread counts");
+  unread = lt_daemon_cache_list_unread_finish (cache, result, &error);
+  g_assert_no_error (error);
+  return g_variant_print (unread, FALSE);
+}
+
+/* Room messages sent while the daemon was away are not pushed at the
+ * next login: the cache has a hole there.  GetHistory must not answer
+ * across it from the cache; it asks the server, keeps the page without
+ * announcing it, and then answers the same page from the cache. */
+static void
+test_history_fills_holes (LtTestFixture *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(LtDaemon) daemon = new_user_daemon (fixture->server, "alice");
+  g_autoptr(GPtrArray) log = log_messages (daemon);
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->server, "bob");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *newest = NULL;
+  g_autofree char *all = NULL;
+  g_autofree char *again = NULL;
+  g_autofree char *cached = NULL;
+  g_autofree char *older = NULL;
+  g_autofree char *unread = NULL;
+  g_autofree char *expected_unread = NULL;
+  gint64 four, six;
+
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  lt_test_send (bob, "#lobby", "one");
+  lt_test_send (bob, "#lobby", "two");
+  wait_for_line (log, "received #lobby bob two");
+
+  lt_daemon_logout (daemon);
+  lt_test_send (bob, "#lobby", "three");
+  four = lt_test_send (bob, "#lobby", "four");
+  lt_test_send (bob, "#lobby", "five");
+
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  six = lt_test_send (bob, "#lobby", "six");
+  wait_for_line (log, "received #lobby bob six");
+
+  /* The cache has one, two and six: a full page of three, but not the
+   * newest three. */
+  newest = get_history (daemon, "#lobby", 0, 3);
+  g_assert_cmpstr (newest, ==, "six five four");
+  all = get_history (daemon, "#lobby", 0, 50);
+  g_assert_cmpstr (all, ==, "six five four three two one");
+
+  /* Fetched, not received: no signal, and not unread. */
+  g_assert_cmpuint (count_lines (log, "received "), ==, 3);
+  unread = list_unread (daemon);
+  expected_unread = g_strdup_printf ("[('#lobby', 3, %" G_GINT64_FORMAT ")]", six);
+  g_assert_cmpstr (unread, ==, expected_unread);
+
+  /* The cache now holds the whole page, and pages below it. */
+  again = get_history (daemon, "#lobby", 0, 50);
+  g_assert_cmpstr (again, ==, all);
+  cached = cache_history (daemon, "#lobby", 0, 50, six);
+  g_assert_cmpstr (cached, ==, "six five four three two one complete");
+  older = cache_history (daemon, "#lobby", four, 2, LT_DAEMON_CACHE_UNKNOWN_ID);
+  g_assert_cmpstr (older, ==, "three two complete");
+}
+
+/* The user left a room and joined it again: what was said in between
+ * did not reach the daemon, and GetHistory does not skip it. */
+static void
+test_history_after_rejoin (LtTestFixture *fixture,
+                           gconstpointer  data)
+{
+  g_autoptr(LtDaemon) daemon = new_user_daemon (fixture->server, "alice");
+  g_autoptr(GPtrArray) log = log_messages (daemon);
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->server, "bob");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *page = NULL;
+
+  g_signal_connect (daemon, "room-membership", G_CALLBACK (on_room_membership), log);
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  lt_test_call_ok (bob, "room_create", "{'room':'#tea'}");
+
+  call_ok (daemon, "room_join", "{'room':'#tea'}");
+  lt_test_send (bob, "#tea", "before");
+  wait_for_line (log, "received #tea bob before");
+  call_ok (daemon, "room_leave", "{'room':'#tea'}");
+  wait_for_line (log, "#tea alice left");
+
+  lt_test_send (bob, "#tea", "while away");
+  g_ptr_array_set_size (log, 0);
+  call_ok (daemon, "room_join", "{'room':'#tea'}");
+  wait_for_line (log, "#tea alice joined");
+  lt_test_send (bob, "#tea", "after");
+  wait_for_line (log, "received #tea bob after");
+
+  page = get_history (daemon, "#tea", 0, 2);
+  g_assert_cmpstr (page, ==, "after while away");
+}
+
+/* The login push holds only the pending messages to the user, not what
+ * the user wrote from another device meanwhile: GetHistory does not
+ * skip that either. */
+static void
+test_history_across_push (LtTestFixture *fixture,
+                          gconstpointer  data)
+{
+  g_autoptr(LtDaemon) daemon = new_user_daemon (fixture->server, "alice");
+  g_autoptr(GPtrArray) log = log_messages (daemon);
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->server, "bob");
+  g_autoptr(LtTestClient) phone = lt_test_client_new_login (fixture->server, "alice");
+  g_autoptr(GError) error = NULL;
+  g_autofree char *page = NULL;
+
+  lt_test_send (bob, "alice", "are you there?");
+  lt_test_send (phone, "bob", "on my phone");
+  lt_test_send (bob, "alice", "ok");
+
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  wait_for_line (log, "received bob bob ok");
+  page = get_history (daemon, "bob", 0, 2);
+  g_assert_cmpstr (page, ==, "ok on my phone");
+}
+
 static gboolean
 alice_is_offline (gconstpointer data)
 {
@@ -705,6 +934,9 @@ main (int   argc,
   lt_test_add ("/daemon-core/outbox-across-outage", NULL, test_outbox_across_outage);
   lt_test_add ("/daemon-core/offline-messages", NULL, test_offline_messages);
   lt_test_add ("/daemon-core/dropped-daemon-stops", NULL, test_dropped_daemon_stops);
+  lt_test_add ("/daemon-core/history-fills-holes", NULL, test_history_fills_holes);
+  lt_test_add ("/daemon-core/history-after-rejoin", NULL, test_history_after_rejoin);
+  lt_test_add ("/daemon-core/history-across-push", NULL, test_history_across_push);
 
   status = g_test_run ();
   lt_test_remove_tree (data_home);
