@@ -116,6 +116,7 @@ typedef enum
   STMT_BUMP_UNREAD,
   STMT_RAISE_CURSOR,
   STMT_GET_CURSOR,
+  STMT_NEWEST_DELIVERED,
   STMT_HISTORY,
   STMT_MARK_READ,
   STMT_LIST_UNREAD,
@@ -154,6 +155,7 @@ static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_RAISE_CURSOR] = "INSERT INTO cursors (name, value) VALUES (?1, ?2)"
                         " ON CONFLICT (name) DO UPDATE SET value = max (value, excluded.value)",
   [STMT_GET_CURSOR] = "SELECT value FROM cursors WHERE name = ?1",
+  [STMT_NEWEST_DELIVERED] = "SELECT coalesce (max (id), 0) FROM messages WHERE delivered",
   [STMT_HISTORY] = "SELECT id, ts, sender, recipient, text, coalesce (prev_id, -1) FROM messages"
                    " WHERE conversation = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
   [STMT_MARK_READ] = "DELETE FROM unread WHERE conversation = ?1",
@@ -755,6 +757,18 @@ highest_id_job (LtDaemonCache *self,
   return g_variant_new_uint64 (id);
 }
 
+static GVariant *
+newest_delivered_job (LtDaemonCache *self,
+                      GVariant      *args,
+                      GError       **error)
+{
+  gint64 id;
+
+  if (!lt_sqlite_query_integers (self->sqlite, STMT_NEWEST_DELIVERED, &id, 1, NULL, error, ""))
+    return NULL;
+  return g_variant_new_uint64 (id);
+}
+
 static void
 job_free (Job *job)
 {
@@ -1282,6 +1296,25 @@ lt_daemon_cache_highest_id_async (LtDaemonCache      *self,
              cancellable, callback, user_data);
 }
 
+static gboolean
+propagate_id (LtDaemonCache *self,
+              GAsyncResult  *result,
+              gpointer       source_tag,
+              guint64       *id,
+              GError       **error)
+{
+  g_autoptr(GVariant) value = NULL;
+
+  g_return_val_if_fail (id != NULL, FALSE);
+
+  value = propagate_result (self, result, source_tag, error);
+  if (value == NULL)
+    return FALSE;
+
+  *id = g_variant_get_uint64 (value);
+  return TRUE;
+}
+
 /**
  * lt_daemon_cache_highest_id_finish:
  * @id: (out): the id, 0 when there is none yet
@@ -1292,16 +1325,40 @@ lt_daemon_cache_highest_id_finish (LtDaemonCache *self,
                                    guint64       *id,
                                    GError       **error)
 {
-  g_autoptr(GVariant) highest = NULL;
+  return propagate_id (self, result, lt_daemon_cache_highest_id_async, id, error);
+}
 
-  g_return_val_if_fail (id != NULL, FALSE);
+/**
+ * lt_daemon_cache_newest_delivered_async:
+ *
+ * The highest id of a message that was delivered to this cache (live
+ * or pushed; not one only fetched with history), in any conversation:
+ * ids grow with time, so a room message above it came while the
+ * daemon was away.
+ */
+void
+lt_daemon_cache_newest_delivered_async (LtDaemonCache      *self,
+                                        GCancellable       *cancellable,
+                                        GAsyncReadyCallback callback,
+                                        gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
 
-  highest = propagate_result (self, result, lt_daemon_cache_highest_id_async, error);
-  if (highest == NULL)
-    return FALSE;
+  queue_job (self, newest_delivered_job, g_variant_new ("()"),
+             lt_daemon_cache_newest_delivered_async, cancellable, callback, user_data);
+}
 
-  *id = g_variant_get_uint64 (highest);
-  return TRUE;
+/**
+ * lt_daemon_cache_newest_delivered_finish:
+ * @id: (out): the id, 0 when nothing was delivered yet
+ */
+gboolean
+lt_daemon_cache_newest_delivered_finish (LtDaemonCache *self,
+                                         GAsyncResult  *result,
+                                         guint64       *id,
+                                         GError       **error)
+{
+  return propagate_id (self, result, lt_daemon_cache_newest_delivered_async, id, error);
 }
 
 static void

@@ -42,7 +42,8 @@ static void
 use_tls (Fixture    *fixture,
          const char *ca_file)
 {
-  g_autofree char *quoted = g_variant_print (g_variant_new_string (ca_file), FALSE);
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_string (ca_file));
+  g_autofree char *quoted = g_variant_print (value, FALSE);
 
   lt_test_session_set_setting (fixture->alice, "use-tls", "true");
   lt_test_session_set_setting (fixture->alice, "tls-ca-file", quoted);
