@@ -9,8 +9,11 @@
 # server memory per idle connection (first, while the server's heap is
 # fresh), connect time for 500 clients, room fan-out at 10, 100 and 500
 # clients with 10 senders as fast as the server takes them, fan-out at
-# 500 clients at 1000 messages/s, and private messages between 100
-# pairs.  Prints every figure and the machine, stops the server with
+# 500 clients at 1000 messages/s, private messages between 100 pairs,
+# and liaotiand's core receiving messages (lt-daemon-bench: a catch-up
+# of 10000 offline messages at login, a burst of 10000, and the latency
+# of 1000 one by one, each stored in its SQLite cache before it is
+# signalled).  Prints every figure and the machine, stops the server with
 # SIGTERM and checks that it exits 0.  Takes about two minutes.
 #
 # Environment: LT_SERVER (server binary; default _build/service/liaotian-server),
@@ -57,7 +60,7 @@ build ()
   # Only what the benchmark runs, not the test programs.  Through ninja:
   # it re-runs meson first when a meson.build changed, where `meson
   # compile TARGET` would look the target up in stale data.
-  ninja -C "$builddir" service/liaotian-server bench/lt-bench >&2
+  ninja -C "$builddir" service/liaotian-server bench/lt-bench bench/lt-daemon-bench >&2
 }
 
 print_machine ()
@@ -137,7 +140,7 @@ stop_server ()
   fi
 }
 
-if [ -z "${LT_SERVER:-}" ] || [ ! -x "$bench" ]; then
+if [ -z "${LT_SERVER:-}" ] || [ ! -x "$bench" ] || [ ! -x "$builddir/bench/lt-daemon-bench" ]; then
   build
 fi
 
@@ -156,6 +159,12 @@ done
 run "fanout: $clients clients in #lobby, 10 senders, 1000 messages/s" \
   --duration "$duration" --rate 1000 fanout "$clients" 10
 run "private: 100 pairs, as fast as accepted" --duration "$duration" private 100
+
+echo "== daemon: liaotiand's core receives 10000 messages at login, 10000 at once, 1000 one by one"
+if ! XDG_DATA_HOME="$workdir/daemon" "$builddir/bench/lt-daemon-bench" "127.0.0.1:$port" 10000; then
+  echo "run-bench: the daemon benchmark failed" >&2
+  failures=$((failures + 1))
+fi
 
 stop_server
 exit $((failures > 0))
