@@ -315,3 +315,24 @@ lt_json_get_bool (JsonObject *object,
     *value = json_node_get_boolean (node);
   return TRUE;
 }
+
+/**
+ * lt_json_get_array:
+ * @value: (out) (transfer none): the array; left alone when an optional
+ *   member is absent
+ */
+gboolean
+lt_json_get_array (JsonObject *object,
+                   const char *member,
+                   gboolean    required,
+                   JsonArray **value,
+                   GError    **error)
+{
+  JsonNode *node;
+
+  if (!get_typed_member (object, member, required, JSON_TYPE_ARRAY, "an array", &node, error))
+    return FALSE;
+  if (node != NULL)
+    *value = json_node_get_array (node);
+  return TRUE;
+}

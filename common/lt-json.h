@@ -40,5 +40,10 @@ gboolean lt_json_get_bool (JsonObject *object,
                            gboolean    required,
                            gboolean   *value,
                            GError    **error);
+gboolean lt_json_get_array (JsonObject *object,
+                            const char *member,
+                            gboolean    required,
+                            JsonArray **value,
+                            GError    **error);
 
 G_END_DECLS

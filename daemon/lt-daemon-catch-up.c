@@ -111,9 +111,7 @@ gather_missed (RoomCatchUp *catch_up,
 {
   JsonArray *messages = NULL;
 
-  if (json_object_has_member (reply, "messages")
-      && JSON_NODE_HOLDS_ARRAY (json_object_get_member (reply, "messages")))
-    messages = json_object_get_array_member (reply, "messages");
+  lt_json_get_array (reply, "messages", FALSE, &messages, NULL);
 
   for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++)
     {
@@ -243,9 +241,7 @@ reply_rooms (JsonObject *reply)
   g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
   JsonArray *rooms = NULL;
 
-  if (json_object_has_member (reply, "rooms")
-      && JSON_NODE_HOLDS_ARRAY (json_object_get_member (reply, "rooms")))
-    rooms = json_object_get_array_member (reply, "rooms");
+  lt_json_get_array (reply, "rooms", FALSE, &rooms, NULL);
 
   for (guint i = 0; rooms != NULL && i < json_array_get_length (rooms); i++)
     {

@@ -7,6 +7,7 @@
 
 #include "lt-daemon-error.h"
 #include "lt-daemon-service.h"
+#include "lt-json.h"
 
 struct _LtDaemonService
 {
@@ -136,21 +137,17 @@ result_to_array (JsonObject   *result,
                  const char   *type,
                  AddItemFunc   add_item)
 {
-  JsonNode *node = json_object_get_member (result, member);
+  JsonArray *array = NULL;
   GVariantBuilder builder;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE (type));
-  if (node != NULL && JSON_NODE_HOLDS_ARRAY (node))
+  lt_json_get_array (result, member, FALSE, &array, NULL);
+  for (guint i = 0; array != NULL && i < json_array_get_length (array); i++)
     {
-      JsonArray *array = json_node_get_array (node);
+      JsonNode *element = json_array_get_element (array, i);
 
-      for (guint i = 0; i < json_array_get_length (array); i++)
-        {
-          JsonNode *element = json_array_get_element (array, i);
-
-          if (JSON_NODE_HOLDS_OBJECT (element))
-            add_item (&builder, json_node_get_object (element));
-        }
+      if (JSON_NODE_HOLDS_OBJECT (element))
+        add_item (&builder, json_node_get_object (element));
     }
 
   return g_variant_builder_end (&builder);

@@ -1156,9 +1156,7 @@ messages_to_variant (JsonObject *reply)
   GVariantBuilder builder;
 
   g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(txsss)"));
-  if (json_object_has_member (reply, "messages")
-      && JSON_NODE_HOLDS_ARRAY (json_object_get_member (reply, "messages")))
-    messages = json_object_get_array_member (reply, "messages");
+  lt_json_get_array (reply, "messages", FALSE, &messages, NULL);
 
   for (guint i = 0; messages != NULL && i < json_array_get_length (messages); i++)
     {

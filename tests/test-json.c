@@ -419,6 +419,7 @@ test_getters (void)
   const char *s = NULL;
   gint64 i = 0;
   gboolean b = FALSE;
+  JsonArray *a = NULL;
 
   g_assert_true (lt_json_get_string (params, "s", TRUE, &s, NULL));
   g_assert_cmpstr (s, ==, "text");
@@ -428,6 +429,9 @@ test_getters (void)
   g_assert_cmpint (i, ==, G_GINT64_CONSTANT (9007199254740993));
   g_assert_true (lt_json_get_bool (params, "b", TRUE, &b, NULL));
   g_assert_true (b);
+  g_assert_true (lt_json_get_array (params, "a", TRUE, &a, NULL));
+  g_assert_nonnull (a);
+  g_assert_cmpuint (json_array_get_length (a), ==, 0);
 
   /* Optional and absent, or null: TRUE, value untouched. */
   s = "untouched";
@@ -440,6 +444,9 @@ test_getters (void)
   g_assert_cmpint (i, ==, 77);
   g_assert_true (lt_json_get_bool (params, "n", FALSE, &b, NULL));
   g_assert_true (b);
+  a = NULL;
+  g_assert_true (lt_json_get_array (params, "missing", FALSE, &a, NULL));
+  g_assert_null (a);
   /* A NULL object (no "params" at all) is an empty one. */
   g_assert_true (lt_json_get_string (NULL, "s", FALSE, &s, NULL));
 }
@@ -452,9 +459,11 @@ test_getter_errors (void)
   static const char *not_strings[] = { "i", "b", "d", "a", "o" };
   static const char *not_ints[] = { "s", "b", "d", "a", "o" };
   static const char *not_bools[] = { "s", "i", "d", "a", "o" };
+  static const char *not_arrays[] = { "s", "i", "b", "d", "o" };
   const char *s = "untouched";
   gint64 i = 77;
   gboolean b = FALSE;
+  JsonArray *a = NULL;
   gboolean ok;
 
   for (guint k = 0; k < G_N_ELEMENTS (not_strings); k++)
@@ -485,6 +494,16 @@ test_getter_errors (void)
       ok = lt_json_get_bool (params, not_bools[k], TRUE, &b, &error);
       assert_invalid_params (ok, error, not_bools[k]);
       g_assert_false (b);
+    }
+
+  for (guint k = 0; k < G_N_ELEMENTS (not_arrays); k++)
+    {
+      g_autoptr(GError) error = NULL;
+
+      g_test_message ("array getter on \"%s\"", not_arrays[k]);
+      ok = lt_json_get_array (params, not_arrays[k], FALSE, &a, &error);
+      assert_invalid_params (ok, error, not_arrays[k]);
+      g_assert_null (a);
     }
 
   /* Required and absent or null: invalid_params naming the member. */
