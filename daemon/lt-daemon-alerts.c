@@ -6,9 +6,9 @@
  * from another device), its conversation is the focused one, or the
  * notifications key is off.  Each conversation has one notification,
  * updated in place.  During a catch-up (the offline messages pushed at
- * login) messages are gathered per conversation and announced once at
+ * login, and what the rooms missed) messages are gathered per conversation and announced once at
  * its end, as "3 new messages", so that a long absence never ends in a
- * flood.  Reading or focusing a conversation withdraws its
+ * flood.  Reading or focusing a conversation, or logging out, withdraws its
  * notification; clicking one asks the GNOME client to open the
  * conversation through its app.open-chat action. */
 #include "config.h"
@@ -58,11 +58,22 @@ gathered_free (Gathered *gathered)
 
 /* Latin, Cyrillic… words are separated by spaces, so "al" must not match
  * inside "also"; Chinese and Japanese are written without spaces, so a
- * name in them matches wherever it stands. */
+ * name in them matches wherever it stands.  A combining mark belongs to
+ * the word it follows. */
 static gboolean
 is_word_char (gunichar c)
 {
-  return (g_unichar_isalnum (c) || c == '_') && !g_unichar_iswide (c);
+  return (g_unichar_isalnum (c) || g_unichar_ismark (c) || c == '_') && !g_unichar_iswide (c);
+}
+
+/* Case-folded, then composed (NFKC), so that "José" typed with a
+ * combining accent is the same as with a precomposed é. */
+static char *
+fold (const char *text)
+{
+  g_autofree char *folded = g_utf8_casefold (text, -1);
+
+  return g_utf8_normalize (folded, -1, G_NORMALIZE_ALL_COMPOSE);
 }
 
 static gboolean
@@ -104,11 +115,15 @@ lt_daemon_alerts_text_mentions (const char *text,
   g_autofree char *folded_name = NULL;
   gsize name_len;
 
+  g_return_val_if_fail (text != NULL, FALSE);
+
   if (name == NULL || *name == '\0')
     return FALSE;
 
-  folded_text = g_utf8_casefold (text, -1);
-  folded_name = g_utf8_casefold (name, -1);
+  folded_text = fold (text);
+  folded_name = fold (name);
+  if (folded_text == NULL || folded_name == NULL)
+    return FALSE;
   name_len = strlen (folded_name);
   for (const char *at = strstr (folded_text, folded_name); at != NULL;
        at = strstr (at + 1, folded_name))
@@ -259,8 +274,23 @@ announce_gathered (LtDaemonAlerts *self)
 static void
 on_catching_up_changed (LtDaemonAlerts *self)
 {
-  if (!lt_daemon_get_catching_up (self->daemon))
+  if (lt_daemon_get_catching_up (self->daemon))
+    return;
+
+  /* Logged out in the middle: nothing to announce for that account. */
+  if (lt_daemon_get_state (self->daemon) == LT_DAEMON_STATE_OFFLINE)
+    g_hash_table_remove_all (self->gathered);
+  else
     announce_gathered (self);
+}
+
+/* A click on a notification of an account no longer logged in would
+ * open a conversation of the next one. */
+static void
+on_username_changed (LtDaemonAlerts *self)
+{
+  if (*lt_daemon_get_username (self->daemon) == '\0')
+    withdraw_all (self);
 }
 
 static void
@@ -359,6 +389,8 @@ lt_daemon_alerts_new (LtDaemon        *daemon,
   g_signal_connect_object (daemon, "notify::catching-up", G_CALLBACK (on_catching_up_changed),
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (daemon, "notify::focused", G_CALLBACK (on_focused_changed), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (daemon, "notify::username", G_CALLBACK (on_username_changed), self,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (daemon, "conversation-read", G_CALLBACK (on_conversation_read), self,
                            0);

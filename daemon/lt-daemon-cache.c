@@ -891,6 +891,8 @@ lt_daemon_cache_conversation_of (const char *from,
                                  const char *to,
                                  const char *username)
 {
+  g_return_val_if_fail (to != NULL, NULL);
+
   if (to[0] == '#' || g_strcmp0 (from, username) == 0)
     return to;
   return from;

@@ -40,7 +40,7 @@ struct _LtDaemon
   char *focused; /* the conversation a person is looking at, or "" */
   /* Per conversation, the newest id this connection knows of (0: none
    * at all), from its live messages and its history pages from the
-   * newest; see store_message(). */
+   * newest; see follow_tail(). */
   GHashTable *tails;
 
   /* The catch-up after a login: the push of offline messages and the

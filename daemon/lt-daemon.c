@@ -208,13 +208,15 @@ cancel_attempt (LtDaemon *self)
 static void
 go_offline (LtDaemon *self)
 {
+  /* First, so that what the rest ends (a catch-up cut short) is seen
+   * as ended by going offline. */
+  set_state (self, LT_DAEMON_STATE_OFFLINE);
   cancel_attempt (self);
   drop_connection (self);
   forget_password (self);
   g_clear_object (&self->cache);
   set_string (self, &self->username, "", PROP_USERNAME);
   set_string (self, &self->nickname, "", PROP_NICKNAME);
-  set_state (self, LT_DAEMON_STATE_OFFLINE);
 }
 
 /* Ends a waiting Login with @error (mapped to a bus error). */
@@ -417,12 +419,28 @@ on_notification (LtDaemonConnection *connection,
     }
 }
 
+static void
+load_tls_database (LtDaemon *self)
+{
+  g_clear_object (&self->tls_database);
+  g_clear_error (&self->tls_error);
+  if (*self->tls_ca_file == '\0')
+    return;
+
+  self->tls_database = g_tls_file_database_new (self->tls_ca_file, &self->tls_error);
+  if (self->tls_error != NULL)
+    g_prefix_error (&self->tls_error, "Cannot use tls-ca-file %s: ", self->tls_ca_file);
+}
+
 /* Returns: (nullable): a connection to the server as configured, or
- * %NULL when the tls-ca-file could not be read */
+ * %NULL when the tls-ca-file cannot be read (yet: it may be on a disk
+ * mounted later) */
 static LtDaemonConnection *
 new_connection (LtDaemon *self,
                 GError  **error)
 {
+  if (self->use_tls && self->tls_error != NULL)
+    load_tls_database (self);
   if (self->use_tls && self->tls_error != NULL)
     {
       g_propagate_error (error, g_error_copy (self->tls_error));
@@ -982,7 +1000,8 @@ follow_tail (LtDaemon   *self,
                                                   param_string (params, "to"), self->username);
   tail = get_tail (self, conversation);
   _lt_daemon_raise_tail (self, conversation, id);
-  /* A message a history page already held is linked already. */
+  /* Below the tail: a history page brought it, linked, or a room's
+   * catch-up delivers it after a live message; leave its link alone. */
   return tail < id ? tail : LT_DAEMON_CACHE_UNKNOWN_ID;
 }
 
@@ -1048,7 +1067,8 @@ lt_daemon_get_focused (LtDaemon *self)
   return self->focused;
 }
 
-/* Whether the offline messages pushed at login are still coming in. */
+/* Whether the catch-up after the login (the offline messages pushed
+ * then, and the rooms' missed messages) is still coming in. */
 gboolean
 lt_daemon_get_catching_up (LtDaemon *self)
 {
@@ -1312,6 +1332,13 @@ lt_daemon_get_history_async (LtDaemon           *self,
     {
       g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_INVALID_ARGUMENT,
                                "The limit must be 1 to 200");
+      return;
+    }
+
+  if (before > G_MAXINT64)
+    {
+      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_INVALID_ARGUMENT,
+                               "No message id is that large");
       return;
     }
 
@@ -1608,8 +1635,9 @@ lt_daemon_set_use_tls (LtDaemon *self,
  * @path: a PEM file of certificate authorities (or of the server's
  *   self-signed certificate), "" for the system's
  *
- * Read here, once, rather than at each connection: a file that cannot
- * be read makes every TLS connection attempt fail with the reason.
+ * Read here, once, rather than at each connection; a file that cannot
+ * be read is tried again at each attempt, which fails with the reason
+ * until it can.
  */
 void
 lt_daemon_set_tls_ca_file (LtDaemon   *self,
@@ -1622,14 +1650,7 @@ lt_daemon_set_tls_ca_file (LtDaemon   *self,
     return;
 
   set_string (self, &self->tls_ca_file, path, PROP_TLS_CA_FILE);
-  g_clear_object (&self->tls_database);
-  g_clear_error (&self->tls_error);
-  if (*path != '\0')
-    {
-      self->tls_database = g_tls_file_database_new (path, &self->tls_error);
-      if (self->tls_error != NULL)
-        g_prefix_error (&self->tls_error, "Cannot use tls-ca-file %s: ", path);
-    }
+  load_tls_database (self);
   if (self->use_tls)
     restart_session (self);
 }
@@ -1819,9 +1840,9 @@ lt_daemon_class_init (LtDaemonClass *klass)
   /**
    * LtDaemon:catching-up:
    *
-   * TRUE from a login whose reply announced offline messages until the
-   * last of them is stored and signalled: what arrives meanwhile is a
-   * catch-up, not news one by one.
+   * TRUE from a login until the offline messages pushed after it and
+   * the messages its rooms missed are stored and signalled: what
+   * arrives meanwhile is a catch-up, not news one by one.
    */
   properties[PROP_CATCHING_UP] =
     g_param_spec_boolean ("catching-up", NULL, NULL, FALSE,

@@ -125,6 +125,20 @@ test_private (Fixture      *fixture,
                     second.replaces_id);
 }
 
+/* Logging out withdraws the account's notifications: a click would
+ * open a conversation the next account does not have. */
+static void
+test_logout (Fixture      *fixture,
+             gconstpointer data)
+{
+  g_auto(LtTestNotify) notify = { 0 };
+
+  lt_test_send (fixture->bob, "alice", "see you");
+  lt_test_notifications_wait_notify (fixture->service, 1, &notify);
+  lt_test_assert_call (fixture->alice, "Logout", NULL, "()");
+  g_assert_cmpuint (lt_test_notifications_wait_close (fixture->service, 1), ==, 1);
+}
+
 /* The user's own messages, also from another device, never notify. */
 static void
 test_own_messages (Fixture      *fixture,
@@ -188,6 +202,11 @@ test_mention_rules (void)
     { "Ünal?", "ünal", TRUE },
     { "Ünalı", "ünal", FALSE },
     { "al al alice", "alice", TRUE },
+    /* The same letters, precomposed or with a combining accent. */
+    { "hola Jos\xc3\xa9", "Jose\xcc\x81", TRUE },
+    { "hola Jose\xcc\x81", "Jos\xc3\xa9", TRUE },
+    { "Jose\xcc\x81phine", "jose", FALSE },
+    { "\xc4\xb0stanbul", "i", FALSE },
   };
 
   for (guint i = 0; i < G_N_ELEMENTS (cases); i++)
@@ -372,6 +391,7 @@ main (int   argc,
 
   g_test_add_func ("/daemon-alerts/mention-rules", test_mention_rules);
   add_test ("/daemon-alerts/private", test_private);
+  add_test ("/daemon-alerts/logout", test_logout);
   add_test ("/daemon-alerts/own-messages", test_own_messages);
   add_test ("/daemon-alerts/room-mentions", test_room_mentions);
   add_test ("/daemon-alerts/focus", test_focus);

@@ -266,6 +266,8 @@ test_unread_and_history (Fixture      *fixture,
   g_assert_nonnull (strstr (history, "'bob', 'alice', 'first')]"));
   lt_test_assert_call_error (alice, "GetHistory",
                              g_variant_new ("(stu)", "bob", (guint64) 0, 0), "InvalidArgument");
+  lt_test_assert_call_error (alice, "GetHistory",
+                             g_variant_new ("(stu)", "bob", G_MAXUINT64, 10), "InvalidArgument");
 }
 
 static void
