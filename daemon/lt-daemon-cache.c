@@ -47,6 +47,8 @@
 
 /* The cursors row behind lt_daemon_cache_highest_id_async(). */
 #define CURSOR_HIGHEST_RECEIVED "highest_received"
+/* The anchor of a catch-up that has not ended yet (0: none). */
+#define CURSOR_CATCH_UP_ANCHOR "catch_up_anchor"
 
 /* migrations[v] takes the database from user_version v to v + 1; only
  * ever append.
@@ -116,6 +118,7 @@ typedef enum
   STMT_BUMP_UNREAD,
   STMT_RAISE_CURSOR,
   STMT_GET_CURSOR,
+  STMT_SET_CURSOR,
   STMT_NEWEST_DELIVERED,
   STMT_HISTORY,
   STMT_MARK_READ,
@@ -155,6 +158,8 @@ static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_RAISE_CURSOR] = "INSERT INTO cursors (name, value) VALUES (?1, ?2)"
                         " ON CONFLICT (name) DO UPDATE SET value = max (value, excluded.value)",
   [STMT_GET_CURSOR] = "SELECT value FROM cursors WHERE name = ?1",
+  [STMT_SET_CURSOR] = "INSERT INTO cursors (name, value) VALUES (?1, ?2)"
+                      " ON CONFLICT (name) DO UPDATE SET value = excluded.value",
   [STMT_NEWEST_DELIVERED] = "SELECT coalesce (max (id), 0) FROM messages WHERE delivered",
   [STMT_HISTORY] = "SELECT id, ts, sender, recipient, text, coalesce (prev_id, -1) FROM messages"
                    " WHERE conversation = ?1 AND id < ?2 ORDER BY id DESC LIMIT ?3",
@@ -757,16 +762,47 @@ highest_id_job (LtDaemonCache *self,
   return g_variant_new_uint64 (id);
 }
 
-static GVariant *
-newest_delivered_job (LtDaemonCache *self,
-                      GVariant      *args,
-                      GError       **error)
+/* The anchor of a catch-up that did not end stays: what it had not
+ * delivered yet is above it still. */
+static gboolean
+begin_catch_up (LtDaemonCache *self,
+                gpointer       data,
+                GError       **error)
 {
-  gint64 id;
+  gint64 *anchor = data;
 
-  if (!lt_sqlite_query_integers (self->sqlite, STMT_NEWEST_DELIVERED, &id, 1, NULL, error, ""))
+  if (!lt_sqlite_query_integers (self->sqlite, STMT_GET_CURSOR, anchor, 1, NULL, error, "s",
+                                 CURSOR_CATCH_UP_ANCHOR))
+    return FALSE;
+  if (*anchor == 0
+      && !lt_sqlite_query_integers (self->sqlite, STMT_NEWEST_DELIVERED, anchor, 1, NULL, error,
+                                    ""))
+    return FALSE;
+  return lt_sqlite_execute (self->sqlite, STMT_SET_CURSOR, error, "sx", CURSOR_CATCH_UP_ANCHOR,
+                            *anchor);
+}
+
+static GVariant *
+begin_catch_up_job (LtDaemonCache *self,
+                    GVariant      *args,
+                    GError       **error)
+{
+  gint64 anchor = 0;
+
+  if (!run_in_transaction (self, begin_catch_up, &anchor, error))
     return NULL;
-  return g_variant_new_uint64 (id);
+  return g_variant_new_uint64 (anchor);
+}
+
+static GVariant *
+end_catch_up_job (LtDaemonCache *self,
+                  GVariant      *args,
+                  GError       **error)
+{
+  if (!lt_sqlite_execute (self->sqlite, STMT_SET_CURSOR, error, "sx", CURSOR_CATCH_UP_ANCHOR,
+                          (gint64) 0))
+    return NULL;
+  return g_variant_new ("()");
 }
 
 static void
@@ -1331,36 +1367,50 @@ lt_daemon_cache_highest_id_finish (LtDaemonCache *self,
 }
 
 /**
- * lt_daemon_cache_newest_delivered_async:
+ * lt_daemon_cache_begin_catch_up_async:
  *
- * The highest id of a message that was delivered to this cache (live
- * or pushed; not one only fetched with history), in any conversation:
- * ids grow with time, so a room message above it came while the
- * daemon was away.
+ * Where the catch-up of the rooms after a login starts: the anchor of
+ * an earlier catch-up that did not end (its connection dropped first),
+ * or else the highest id of a message delivered to this cache (live or
+ * pushed, not only fetched with history) in any conversation.  Ids grow
+ * with time, so a room message above it came while the daemon was
+ * away.  It stays the anchor until lt_daemon_cache_end_catch_up_async().
  */
 void
-lt_daemon_cache_newest_delivered_async (LtDaemonCache      *self,
-                                        GCancellable       *cancellable,
-                                        GAsyncReadyCallback callback,
-                                        gpointer            user_data)
+lt_daemon_cache_begin_catch_up_async (LtDaemonCache      *self,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
 {
   g_return_if_fail (LT_IS_DAEMON_CACHE (self));
 
-  queue_job (self, newest_delivered_job, g_variant_new ("()"),
-             lt_daemon_cache_newest_delivered_async, cancellable, callback, user_data);
+  queue_job (self, begin_catch_up_job, g_variant_new ("()"),
+             lt_daemon_cache_begin_catch_up_async, cancellable, callback, user_data);
 }
 
 /**
- * lt_daemon_cache_newest_delivered_finish:
- * @id: (out): the id, 0 when nothing was delivered yet
+ * lt_daemon_cache_begin_catch_up_finish:
+ * @anchor: (out): the id, 0 when nothing was delivered yet
  */
 gboolean
-lt_daemon_cache_newest_delivered_finish (LtDaemonCache *self,
-                                         GAsyncResult  *result,
-                                         guint64       *id,
-                                         GError       **error)
+lt_daemon_cache_begin_catch_up_finish (LtDaemonCache *self,
+                                       GAsyncResult  *result,
+                                       guint64       *anchor,
+                                       GError       **error)
 {
-  return propagate_id (self, result, lt_daemon_cache_newest_delivered_async, id, error);
+  return propagate_id (self, result, lt_daemon_cache_begin_catch_up_async, anchor, error);
+}
+
+/* Everything above the anchor is delivered: the next catch-up starts
+ * from what is newest then.  Queued after those deliveries, it runs
+ * after them. */
+void
+lt_daemon_cache_end_catch_up (LtDaemonCache *self)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+
+  queue_job (self, end_catch_up_job, g_variant_new ("()"), lt_daemon_cache_end_catch_up, NULL,
+             NULL, NULL);
 }
 
 static void

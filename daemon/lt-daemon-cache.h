@@ -116,13 +116,14 @@ gboolean lt_daemon_cache_highest_id_finish (LtDaemonCache *self,
                                             GAsyncResult  *result,
                                             guint64       *id,
                                             GError       **error);
-void lt_daemon_cache_newest_delivered_async (LtDaemonCache      *self,
-                                             GCancellable       *cancellable,
-                                             GAsyncReadyCallback callback,
-                                             gpointer            user_data);
-gboolean lt_daemon_cache_newest_delivered_finish (LtDaemonCache *self,
-                                                  GAsyncResult  *result,
-                                                  guint64       *id,
-                                                  GError       **error);
+void lt_daemon_cache_begin_catch_up_async (LtDaemonCache      *self,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+gboolean lt_daemon_cache_begin_catch_up_finish (LtDaemonCache *self,
+                                                GAsyncResult  *result,
+                                                guint64       *anchor,
+                                                GError       **error);
+void lt_daemon_cache_end_catch_up (LtDaemonCache *self);
 
 G_END_DECLS

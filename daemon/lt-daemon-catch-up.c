@@ -9,10 +9,11 @@
 
 /* Room messages are not pushed to a member who was away (PROTOCOL.md
  * §10).  After each login, every room of the user is asked for its
- * messages newer than the newest message delivered to this cache in any
- * conversation (ids grow with time: those came while the daemon was
- * away), newest page first, and they are delivered like live messages,
- * oldest first.  A first login, with nothing delivered yet, catches up
+ * messages newer than an anchor: the newest message delivered to this
+ * cache in any conversation (ids grow with time: those came while the
+ * daemon was away), or the anchor of a catch-up that a dropped
+ * connection cut short.  They come newest page first, and are delivered
+ * like live messages, oldest first.  A first login, with nothing delivered yet, catches up
  * nothing: the history is there for the asking.  A long absence is
  * caught up to CATCH_UP_PAGES pages; the rest stays a hole that
  * GetHistory fills from the server. */
@@ -147,7 +148,11 @@ on_room_page (GObject      *source,
   if (reply == NULL)
     {
       g_debug ("Cannot catch up %s: %s", catch_up->room, error->message);
-      _lt_daemon_finish_catch_up_part (self, catch_up->login.serial);
+      /* A lost connection ends the whole catch-up, unfinished, as soon
+       * as it is noticed; the server saying no (not a member any more)
+       * ends this room's part. */
+      if (error->domain != G_IO_ERROR)
+        _lt_daemon_finish_catch_up_part (self, catch_up->login.serial);
       return;
     }
 
@@ -210,17 +215,17 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (RoomsCatchUp, rooms_catch_up_free)
 /* Asked before the login push is stored (the cache answers in call
  * order), so the anchor is what came before this login. */
 static void
-on_newest_delivered (GObject      *source,
-                     GAsyncResult *result,
-                     gpointer      user_data)
+on_catch_up_begun (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
 {
   g_autoptr(RoomsCatchUp) catch_up = user_data;
   g_autoptr(LtDaemon) self = login_get_daemon (&catch_up->login);
   g_autoptr(GError) error = NULL;
   guint64 anchor = 0;
 
-  if (!lt_daemon_cache_newest_delivered_finish (LT_DAEMON_CACHE (source), result, &anchor,
-                                                &error))
+  if (!lt_daemon_cache_begin_catch_up_finish (LT_DAEMON_CACHE (source), result, &anchor,
+                                              &error))
     g_warning ("Could not read the cache: %s", error->message);
   if (self == NULL)
     return;
@@ -254,24 +259,21 @@ reply_rooms (JsonObject *reply)
 }
 
 /**
- * _lt_daemon_start_catch_up:
- * @reply: the login reply: the offline messages that follow it
- *   (pending), and the rooms to catch up
+ * _lt_daemon_catch_up_rooms:
+ * @reply: the login reply, with the rooms to catch up
+ *
+ * Adds a part to the catch-up for each room.
  */
 void
-_lt_daemon_start_catch_up (LtDaemon   *self,
+_lt_daemon_catch_up_rooms (LtDaemon   *self,
                            JsonObject *reply)
 {
   RoomsCatchUp *catch_up = g_new0 (RoomsCatchUp, 1);
-  gint64 pending = 0;
-
-  lt_json_get_int (reply, "pending", FALSE, &pending, NULL);
-  self->catch_up_left = CLAMP (pending, 0, G_MAXUINT);
 
   login_init (&catch_up->login, self);
   catch_up->rooms = reply_rooms (reply);
 
-  self->catch_up_parts = (self->catch_up_left > 0 ? 1 : 0) + g_strv_length (catch_up->rooms);
+  self->catch_up_parts += g_strv_length (catch_up->rooms);
   _lt_daemon_set_catching_up (self, self->catch_up_parts > 0);
-  lt_daemon_cache_newest_delivered_async (self->cache, NULL, on_newest_delivered, catch_up);
+  lt_daemon_cache_begin_catch_up_async (self->cache, NULL, on_catch_up_begun, catch_up);
 }

@@ -49,6 +49,7 @@ struct _LtDaemon
    * room still being fetched; catch_up_serial tells this login's from
    * an earlier one's, whose stores may still be completing. */
   guint catch_up_left;
+  guint push_quiet_id; /* ends the push part if it stops short */
   guint catch_up_parts;
   guint catch_up_serial;
   gboolean catching_up;
@@ -66,7 +67,7 @@ void _lt_daemon_store_message_full (LtDaemon   *self,
                                     gboolean    ends_catch_up_part);
 
 /* lt-daemon-catch-up.c */
-void _lt_daemon_start_catch_up (LtDaemon   *self,
+void _lt_daemon_catch_up_rooms (LtDaemon   *self,
                                 JsonObject *reply);
 
 G_END_DECLS

@@ -96,6 +96,8 @@ take_self (gpointer weak_ref)
 }
 static void store_message (LtDaemon   *self,
                            JsonObject *params);
+static void begin_push (LtDaemon   *self,
+                        JsonObject *reply);
 static void forget_tail_of_room (LtDaemon   *self,
                                  JsonObject *params);
 static void send_outbox (LtDaemon *self);
@@ -164,6 +166,7 @@ static void
 end_catch_up (LtDaemon *self)
 {
   self->catch_up_left = 0;
+  g_clear_handle_id (&self->push_quiet_id, g_source_remove);
   self->catch_up_parts = 0;
   self->catch_up_serial++;
   _lt_daemon_set_catching_up (self, FALSE);
@@ -176,8 +179,11 @@ _lt_daemon_finish_catch_up_part (LtDaemon *self,
   if (serial != self->catch_up_serial || self->catch_up_parts == 0)
     return;
 
-  if (--self->catch_up_parts == 0)
-    _lt_daemon_set_catching_up (self, FALSE);
+  if (--self->catch_up_parts > 0)
+    return;
+
+  _lt_daemon_set_catching_up (self, FALSE);
+  lt_daemon_cache_end_catch_up (self->cache);
 }
 
 static void
@@ -319,7 +325,8 @@ on_logged_in (GObject      *source,
 
   lt_json_get_string (reply, "nickname", FALSE, &nickname, NULL);
   set_string (self, &self->nickname, nickname, PROP_NICKNAME);
-  _lt_daemon_start_catch_up (self, reply);
+  begin_push (self, reply);
+  _lt_daemon_catch_up_rooms (self, reply);
   set_string (self, &self->last_error, "", PROP_LAST_ERROR);
   self->retry_delay_ms = FIRST_RETRY_MS;
   set_state (self, LT_DAEMON_STATE_LOGGED_IN);
@@ -1029,6 +1036,45 @@ _lt_daemon_store_message_full (LtDaemon   *self,
                                         storing_new (self, params, ends_catch_up_part));
 }
 
+/* The server pushes `pending` messages after the login reply, or more
+ * if new ones came meanwhile; fewer when another device of the user
+ * acknowledged some in between.  So the push part also ends after
+ * PUSH_QUIET_SECONDS without one. */
+#define PUSH_QUIET_SECONDS 10
+
+static gboolean
+on_push_quiet (gpointer user_data)
+{
+  LtDaemon *self = user_data;
+
+  g_debug ("The login push stopped %u messages short", self->catch_up_left);
+  self->push_quiet_id = 0;
+  self->catch_up_left = 0;
+  _lt_daemon_finish_catch_up_part (self, self->catch_up_serial);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+wait_for_push (LtDaemon *self)
+{
+  g_clear_handle_id (&self->push_quiet_id, g_source_remove);
+  if (self->catch_up_left > 0)
+    self->push_quiet_id = g_timeout_add_seconds (PUSH_QUIET_SECONDS, on_push_quiet, self);
+}
+
+/* The login reply says how many offline messages follow it. */
+static void
+begin_push (LtDaemon   *self,
+            JsonObject *reply)
+{
+  gint64 pending = 0;
+
+  lt_json_get_int (reply, "pending", FALSE, &pending, NULL);
+  self->catch_up_left = CLAMP (pending, 0, G_MAXUINT);
+  self->catch_up_parts = self->catch_up_left > 0 ? 1 : 0;
+  wait_for_push (self);
+}
+
 /* A message the server pushed.  The last of the login push ends that
  * part of the catch-up. */
 static void
@@ -1038,7 +1084,10 @@ store_message (LtDaemon   *self,
   gboolean ends_push = FALSE;
 
   if (param_bool (params, "offline") && self->catch_up_left > 0)
-    ends_push = --self->catch_up_left == 0;
+    {
+      ends_push = --self->catch_up_left == 0;
+      wait_for_push (self);
+    }
   _lt_daemon_store_message_full (self, params, ends_push);
 }
 

@@ -825,6 +825,51 @@ test_room_catch_up (LtTestFixture *fixture,
   g_assert_cmpstr (newest, ==, "six five four");
 }
 
+/* A catch-up cut short by a lost connection is taken up again at the
+ * next login, from where it started: the private push (a higher id)
+ * must not hide the room message that was still to be caught up. */
+static void
+test_room_catch_up_cut_short (LtTestFixture *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(LtDaemon) daemon = new_user_daemon (fixture->server, "alice");
+  g_autoptr(GPtrArray) log = log_messages (daemon);
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->server, "bob");
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  lt_test_send (bob, "#lobby", "before");
+  wait_for_line (log, "received #lobby bob before");
+  lt_daemon_logout (daemon);
+  lt_test_send (bob, "#lobby", "missed");
+  lt_test_send (bob, "alice", "private");
+
+  /* The push comes right after the login reply, the room's page later:
+   * cut the connection in between, when it is still in between. */
+  g_assert_true (login (daemon, "alice", LT_TEST_PASSWORD, &error));
+  wait_for_line (log, "received bob bob private");
+  if (count_lines (log, "received #lobby bob missed") == 0)
+    {
+      lt_test_server_kill (fixture->server);
+      wait_for_state (daemon, LT_DAEMON_STATE_CONNECTING);
+      lt_test_server_start (fixture->server);
+      wait_for_state (daemon, LT_DAEMON_STATE_LOGGED_IN);
+    }
+  else
+    {
+      g_test_message ("The room was caught up before the cut; the test checks less");
+    }
+
+  wait_for_line (log, "received #lobby bob missed");
+  /* A repeat would come before a later message. */
+  g_clear_pointer (&bob, lt_test_client_free);
+  bob = lt_test_client_new_login (fixture->server, "bob");
+  lt_test_send (bob, "alice", "after");
+  wait_for_line (log, "received bob bob after");
+  g_assert_cmpuint (count_lines (log, "received #lobby bob missed"), ==, 1);
+  g_assert_cmpuint (count_lines (log, "received bob bob private"), ==, 1);
+}
+
 /* The user left a room and joined it again: what was said in between
  * did not reach the daemon, and GetHistory does not skip it. */
 static void
@@ -942,6 +987,7 @@ main (int   argc,
   lt_test_add ("/daemon-core/offline-messages", NULL, test_offline_messages);
   lt_test_add ("/daemon-core/dropped-daemon-stops", NULL, test_dropped_daemon_stops);
   lt_test_add ("/daemon-core/room-catch-up", NULL, test_room_catch_up);
+  lt_test_add ("/daemon-core/room-catch-up-cut-short", NULL, test_room_catch_up_cut_short);
   lt_test_add ("/daemon-core/history-after-rejoin", NULL, test_history_after_rejoin);
   lt_test_add ("/daemon-core/history-across-push", NULL, test_history_across_push);
 
