@@ -17,6 +17,12 @@
 # libglib2.0-bin's gdbus for run.sh (a bus for the daemon where the
 # user has none, and the wait for its name), and gettext (xgettext,
 # msgmerge, msgfmt) for the translations in po/ and their check.
+# The GNOME client: GTK 4 and libadwaita; desktop-file-utils
+# (desktop-file-validate, update-desktop-database), appstream
+# (appstreamcli, and the ITS rules with which msgfmt merges the
+# metainfo's translations) and gtk-update-icon-cache for its files in
+# data/, their checks and their install; xvfb, xauth (for xvfb-run) and
+# xdotool for its tests, which run real windows under Xvfb.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 LT_PACKAGES=(
   meson
@@ -38,6 +44,14 @@ LT_PACKAGES=(
   dbus-daemon
   python3-dbusmock
   gettext
+  libgtk-4-dev
+  libadwaita-1-dev
+  desktop-file-utils
+  appstream
+  gtk-update-icon-cache
+  xvfb
+  xauth
+  xdotool
 )
 
 # lt_ensure_packages PKG...
