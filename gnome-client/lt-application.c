@@ -1,0 +1,246 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* LtApplication: the GNOME client, one instance per session.
+ *
+ * It holds the proxy to liaotiand (org.liaotian.Chat1) and the windows
+ * of the private chats, one per peer, ever: a message from a peer, a
+ * click on the daemon's notification (app.open-chat) or activating the
+ * peer in the main window all present the same window. */
+#include "config.h"
+
+#include "lt-application.h"
+#include "lt-chat-window.h"
+#include "lt-peer-windows.h"
+#include "lt-window.h"
+
+#include <glib/gi18n.h>
+
+#define CHAT_BUS_NAME "org.liaotian.Chat1"
+#define CHAT_OBJECT_PATH "/org/liaotian/Chat1"
+
+struct _LtApplication
+{
+  AdwApplication parent_instance;
+
+  LtChat1 *chat; /* NULL until the proxy is made */
+  LtPeerWindows *peer_windows;
+  GPtrArray *peers_to_open; /* asked for before the proxy was made */
+};
+
+G_DEFINE_FINAL_TYPE (LtApplication, lt_application, ADW_TYPE_APPLICATION)
+
+LtApplication *
+lt_application_new (void)
+{
+  return g_object_new (LT_TYPE_APPLICATION,
+                       "application-id", LT_APPLICATION_ID,
+                       "flags", G_APPLICATION_DEFAULT_FLAGS,
+                       "resource-base-path", "/org/liaotian/Liaotian",
+                       NULL);
+}
+
+/* Returns: (transfer none) (nullable): the proxy to liaotiand */
+LtChat1 *
+lt_application_get_chat (LtApplication *self)
+{
+  g_return_val_if_fail (LT_IS_APPLICATION (self), NULL);
+
+  return self->chat;
+}
+
+static GtkWindow *
+create_chat_window (const char *peer,
+                    gpointer    user_data)
+{
+  LtApplication *self = user_data;
+
+  return GTK_WINDOW (lt_chat_window_new (self, peer));
+}
+
+/**
+ * lt_application_open_chat:
+ * @peer: a username
+ *
+ * Presents @peer's chat window, made the first time.
+ */
+void
+lt_application_open_chat (LtApplication *self,
+                          const char    *peer)
+{
+  g_return_if_fail (LT_IS_APPLICATION (self));
+  g_return_if_fail (peer != NULL && *peer != '\0' && *peer != '#');
+
+  if (self->chat == NULL)
+    {
+      g_ptr_array_add (self->peers_to_open, g_strdup (peer));
+      return;
+    }
+  lt_peer_windows_present_or_create (self->peer_windows, peer, create_chat_window, self);
+}
+
+guint
+lt_application_get_n_chat_windows (LtApplication *self)
+{
+  g_return_val_if_fail (LT_IS_APPLICATION (self), 0);
+
+  return lt_peer_windows_get_n_windows (self->peer_windows);
+}
+
+/* A private message pops its peer's window; a room message shows in
+ * the main window; the user's own messages from elsewhere pop nothing. */
+static void
+on_message_received (LtChat1       *chat,
+                     const char    *conversation,
+                     guint64        id,
+                     gint64         ts,
+                     const char    *sender,
+                     const char    *text,
+                     LtApplication *self)
+{
+  if (*conversation == '#' || g_strcmp0 (sender, lt_chat1_get_username (chat)) == 0)
+    return;
+  lt_application_open_chat (self, conversation);
+}
+
+static void
+on_unread_listed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(LtApplication) self = user_data;
+  g_autoptr(GVariant) unread = NULL;
+  g_autoptr(GError) error = NULL;
+  GVariantIter iter;
+  const char *conversation;
+
+  if (!lt_chat1_call_list_unread_finish (LT_CHAT1 (source), &unread, result, &error))
+    {
+      g_debug ("No unread conversations to show: %s", error->message);
+      return;
+    }
+
+  g_variant_iter_init (&iter, unread);
+  while (g_variant_iter_next (&iter, "(&sut)", &conversation, NULL, NULL))
+    {
+      if (*conversation != '#')
+        lt_application_open_chat (self, conversation);
+    }
+}
+
+/* A client started after messages arrived still shows them. */
+static void
+on_proxy_ready (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(LtApplication) self = user_data;
+  g_autoptr(GError) error = NULL;
+
+  self->chat = lt_chat1_proxy_new_for_bus_finish (result, &error);
+  g_application_release (G_APPLICATION (self));
+  if (self->chat == NULL)
+    {
+      g_warning ("Cannot reach liaotiand: %s", error->message);
+      return;
+    }
+
+  g_signal_connect_object (self->chat, "message-received", G_CALLBACK (on_message_received),
+                           self, 0);
+  for (guint i = 0; i < self->peers_to_open->len; i++)
+    lt_application_open_chat (self, g_ptr_array_index (self->peers_to_open, i));
+  g_ptr_array_set_size (self->peers_to_open, 0);
+  lt_chat1_call_list_unread (self->chat, NULL, on_unread_listed, g_object_ref (self));
+}
+
+static void
+open_chat_action (GSimpleAction *action,
+                  GVariant      *parameter,
+                  gpointer       user_data)
+{
+  const char *peer = g_variant_get_string (parameter, NULL);
+
+  if (*peer == '\0' || *peer == '#')
+    {
+      g_message ("app.open-chat: “%s” is not a peer", peer);
+      return;
+    }
+  lt_application_open_chat (LT_APPLICATION (user_data), peer);
+}
+
+static void
+quit_action (GSimpleAction *action,
+             GVariant      *parameter,
+             gpointer       user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+}
+
+static const GActionEntry app_actions[] = {
+  { .name = "open-chat", .activate = open_chat_action, .parameter_type = "s" },
+  { .name = "quit", .activate = quit_action },
+};
+
+static void
+lt_application_startup (GApplication *application)
+{
+  LtApplication *self = LT_APPLICATION (application);
+  static const char *quit_accels[] = { "<Control>q", NULL };
+
+  G_APPLICATION_CLASS (lt_application_parent_class)->startup (application);
+
+  g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
+                                   self);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+
+  /* Held until the proxy is made, so that an activation by the
+   * daemon's notification (app.open-chat) is not the last thing. */
+  g_application_hold (application);
+  lt_chat1_proxy_new_for_bus (G_BUS_TYPE_SESSION, G_DBUS_PROXY_FLAGS_NONE, CHAT_BUS_NAME,
+                              CHAT_OBJECT_PATH, NULL, on_proxy_ready, g_object_ref (self));
+}
+
+/* The main window, made once. */
+static void
+lt_application_activate (GApplication *application)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (application));
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    {
+      if (LT_IS_WINDOW (l->data))
+        {
+          gtk_window_present (l->data);
+          return;
+        }
+    }
+  gtk_window_present (GTK_WINDOW (lt_window_new (LT_APPLICATION (application))));
+}
+
+static void
+lt_application_dispose (GObject *object)
+{
+  LtApplication *self = LT_APPLICATION (object);
+
+  g_clear_object (&self->chat);
+  g_clear_object (&self->peer_windows);
+  g_clear_pointer (&self->peers_to_open, g_ptr_array_unref);
+
+  G_OBJECT_CLASS (lt_application_parent_class)->dispose (object);
+}
+
+static void
+lt_application_class_init (LtApplicationClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GApplicationClass *application_class = G_APPLICATION_CLASS (klass);
+
+  object_class->dispose = lt_application_dispose;
+  application_class->startup = lt_application_startup;
+  application_class->activate = lt_application_activate;
+}
+
+static void
+lt_application_init (LtApplication *self)
+{
+  self->peer_windows = lt_peer_windows_new ();
+  self->peers_to_open = g_ptr_array_new_with_free_func (g_free);
+}
