@@ -10,6 +10,7 @@
 #include "lt-application.h"
 #include "lt-chat-window.h"
 #include "lt-peer-windows.h"
+#include "lt-preferences.h"
 #include "lt-window.h"
 
 #include <glib/gi18n.h>
@@ -27,6 +28,14 @@ struct _LtApplication
 };
 
 G_DEFINE_FINAL_TYPE (LtApplication, lt_application, ADW_TYPE_APPLICATION)
+
+enum {
+  PROP_0,
+  PROP_CHAT,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
 
 LtApplication *
 lt_application_new (void)
@@ -126,6 +135,17 @@ on_unread_listed (GObject      *source,
     }
 }
 
+/* app.logout only while there is someone to log out. */
+static void
+update_logout_action (LtApplication *self)
+{
+  GAction *logout = g_action_map_lookup_action (G_ACTION_MAP (self), "logout");
+  const char *state = self->chat != NULL ? lt_chat1_get_state (self->chat) : NULL;
+
+  g_simple_action_set_enabled (G_SIMPLE_ACTION (logout),
+                               state != NULL && !g_str_equal (state, "offline"));
+}
+
 /* A client started after messages arrived still shows them. */
 static void
 on_proxy_ready (GObject      *source,
@@ -145,6 +165,10 @@ on_proxy_ready (GObject      *source,
 
   g_signal_connect_object (self->chat, "message-received", G_CALLBACK (on_message_received),
                            self, 0);
+  g_signal_connect_object (self->chat, "notify::state", G_CALLBACK (update_logout_action),
+                           self, G_CONNECT_SWAPPED);
+  update_logout_action (self);
+  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_CHAT]);
   for (guint i = 0; i < self->peers_to_open->len; i++)
     lt_application_open_chat (self, g_ptr_array_index (self->peers_to_open, i));
   g_ptr_array_set_size (self->peers_to_open, 0);
@@ -167,6 +191,45 @@ open_chat_action (GSimpleAction *action,
 }
 
 static void
+on_logged_out (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!lt_chat1_call_logout_finish (LT_CHAT1 (source), result, &error))
+    g_warning ("Could not log out: %s", error->message);
+}
+
+static void
+logout_action (GSimpleAction *action,
+               GVariant      *parameter,
+               gpointer       user_data)
+{
+  LtApplication *self = user_data;
+
+  if (self->chat != NULL)
+    lt_chat1_call_logout (self->chat, NULL, on_logged_out, NULL);
+}
+
+static void
+preferences_action (GSimpleAction *action,
+                    GVariant      *parameter,
+                    gpointer       user_data)
+{
+  LtApplication *self = user_data;
+  LtPreferences *preferences;
+
+  if (self->chat == NULL)
+    return;
+
+  preferences = lt_preferences_new (self->chat);
+  gtk_window_set_transient_for (GTK_WINDOW (preferences),
+                                gtk_application_get_active_window (GTK_APPLICATION (self)));
+  gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
 quit_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
@@ -176,6 +239,8 @@ quit_action (GSimpleAction *action,
 
 static const GActionEntry app_actions[] = {
   { .name = "open-chat", .activate = open_chat_action, .parameter_type = "s" },
+  { .name = "preferences", .activate = preferences_action },
+  { .name = "logout", .activate = logout_action },
   { .name = "quit", .activate = quit_action },
 };
 
@@ -184,12 +249,16 @@ lt_application_startup (GApplication *application)
 {
   LtApplication *self = LT_APPLICATION (application);
   static const char *quit_accels[] = { "<Control>q", NULL };
+  static const char *preferences_accels[] = { "<Control>comma", NULL };
 
   G_APPLICATION_CLASS (lt_application_parent_class)->startup (application);
 
   g_action_map_add_action_entries (G_ACTION_MAP (self), app_actions, G_N_ELEMENTS (app_actions),
                                    self);
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.quit", quit_accels);
+  gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
+                                         preferences_accels);
+  update_logout_action (self);
 
   /* Held until the proxy is made, so that an activation by the
    * daemon's notification (app.open-chat) is not the last thing. */
@@ -228,14 +297,44 @@ lt_application_dispose (GObject *object)
 }
 
 static void
+lt_application_get_property (GObject    *object,
+                             guint       prop_id,
+                             GValue     *value,
+                             GParamSpec *pspec)
+{
+  LtApplication *self = LT_APPLICATION (object);
+
+  switch (prop_id)
+    {
+    case PROP_CHAT:
+      g_value_set_object (value, self->chat);
+      break;
+
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
 lt_application_class_init (LtApplicationClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
   GApplicationClass *application_class = G_APPLICATION_CLASS (klass);
 
+  object_class->get_property = lt_application_get_property;
   object_class->dispose = lt_application_dispose;
   application_class->startup = lt_application_startup;
   application_class->activate = lt_application_activate;
+
+  /**
+   * LtApplication:chat: (nullable)
+   *
+   * The proxy to liaotiand; %NULL until it is made, notified once.
+   */
+  properties[PROP_CHAT] =
+    g_param_spec_object ("chat", NULL, NULL, LT_TYPE_CHAT1,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
 static void
