@@ -22,7 +22,9 @@
 # (appstreamcli, and the ITS rules with which msgfmt merges the
 # metainfo's translations) and gtk-update-icon-cache for its files in
 # data/, their checks and their install; xvfb, xauth (for xvfb-run) and
-# xdotool for its tests, which run real windows under Xvfb.
+# xdotool for its tests, which run real windows under Xvfb, and
+# at-spi2-core (the accessibility bus's config and registry) and
+# python3-pyatspi with which they read what a window shows.
 # shellcheck disable=SC2034 # used by the scripts that source this file
 LT_PACKAGES=(
   meson
@@ -52,6 +54,8 @@ LT_PACKAGES=(
   xvfb
   xauth
   xdotool
+  at-spi2-core
+  python3-pyatspi
 )
 
 # lt_ensure_packages PKG...

@@ -644,6 +644,17 @@ lt_test_session_login_at (LT_TEST_LOCATION,
                                                    "'State': <'logged-in'>"));
 }
 
+/* The daemon started, @username registered through it and logged in. */
+void
+lt_test_session_start_user_at (LT_TEST_LOCATION,
+                               LtTestSession *self,
+                               const char    *username)
+{
+  lt_test_session_start_daemon_at (file, line, func, self, NULL);
+  lt_test_session_register_at (file, line, func, self, username);
+  lt_test_session_login_at (file, line, func, self, username);
+}
+
 /* SendMessage; returns the local id. */
 guint64
 lt_test_session_send_at (LT_TEST_LOCATION,

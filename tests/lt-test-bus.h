@@ -109,6 +109,10 @@ void lt_test_session_register_at (LT_TEST_LOCATION,
 void lt_test_session_login_at (LT_TEST_LOCATION,
                                LtTestSession *self,
                                const char    *username);
+/* Starts the daemon, registers @username through it and logs in. */
+void lt_test_session_start_user_at (LT_TEST_LOCATION,
+                                    LtTestSession *self,
+                                    const char    *username);
 guint64 lt_test_session_send_at (LT_TEST_LOCATION,
                                  LtTestSession *self,
                                  const char    *to,
@@ -140,6 +144,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtTestSession, lt_test_session_free)
   lt_test_session_register_at (LT_TEST_HERE, (session), (username))
 #define lt_test_bus_login(session, username) \
   lt_test_session_login_at (LT_TEST_HERE, (session), (username))
+#define lt_test_start_user(session, username) \
+  lt_test_session_start_user_at (LT_TEST_HERE, (session), (username))
 #define lt_test_bus_send(session, to, text) \
   lt_test_session_send_at (LT_TEST_HERE, (session), (to), (text))
 

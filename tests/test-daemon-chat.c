@@ -51,19 +51,6 @@ teardown (Fixture      *fixture,
 #define add_test(path, func) \
   g_test_add ((path), Fixture, NULL, setup, (func), teardown)
 
-/* Starts @session's liaotiand, registers @username through it, logs in. */
-static void
-start_user_at (LT_TEST_LOCATION,
-               LtTestSession *session,
-               const char    *username)
-{
-  lt_test_session_start_daemon_at (file, line, func, session, NULL);
-  lt_test_session_register_at (file, line, func, session, username);
-  lt_test_session_login_at (file, line, func, session, username);
-}
-
-#define start_user(session, username) start_user_at (LT_TEST_HERE, (session), (username))
-
 /* Waits for the MessageSent of @local_id, to @to, and returns the
  * server's id of the message. */
 static guint64
@@ -135,8 +122,8 @@ test_private_and_lobby (Fixture      *fixture,
   LtTestSession *bob = fixture->bob;
   guint64 id;
 
-  start_user (alice, "alice");
-  start_user (bob, "bob");
+  lt_test_start_user (alice, "alice");
+  lt_test_start_user (bob, "bob");
 
   id = send_and_wait (alice, "bob", "hello bob");
   wait_received (bob, "alice", id, "alice", "hello bob");
@@ -386,8 +373,8 @@ test_server_outage (Fixture      *fixture,
   g_autoptr(GPtrArray) both = g_ptr_array_new ();
   guint64 id;
 
-  start_user (alice, "alice");
-  start_user (bob, "bob");
+  lt_test_start_user (alice, "alice");
+  lt_test_start_user (bob, "bob");
   id = send_and_wait (alice, "bob", "are you there?");
   wait_received (bob, "alice", id, "alice", "are you there?");
 
@@ -433,7 +420,7 @@ test_offline_delivery (Fixture      *fixture,
   g_autoptr(GPtrArray) batch = NULL;
   guint64 id;
 
-  start_user (alice, "alice");
+  lt_test_start_user (alice, "alice");
   lt_test_bus_register (alice, "bob");
   batch = send_batch (alice, "bob", 2, FALSE, "before bob's daemon ever started");
   wait_batch_sent (alice, batch);

@@ -1,0 +1,454 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* The GNOME client as a person uses it: a real liaotian-server, alice
+ * and bob each with a session bus and a real liaotiand (lt-test-bus),
+ * and the real client (LT_CLIENT_BINARY) on alice's bus, on an Xvfb
+ * of this program's own (lt-test-display).
+ *
+ * Only what is outside the client is looked at: its windows, counted
+ * by title with xdotool (without a window manager, a visible top-level
+ * window is a mapped X window with that name), what they show, read
+ * over an accessibility bus of the test's own as a screen reader would
+ * (lt-test-window-texts.py, python3-pyatspi), and its name on the bus.
+ * Bob acts with the gdbus command line, as a script would. */
+#include "config.h"
+
+#include <signal.h>
+
+#include "lt-test-bus.h"
+#include "lt-test-display.h"
+
+#define CLIENT_BUS_NAME "org.liaotian.Liaotian"
+#define CLIENT_OBJECT_PATH "/org/liaotian/Liaotian"
+
+typedef struct
+{
+  LtTestFixture base;
+  LtTestSession *alice;
+  LtTestSession *bob;
+  GSubprocess *accessibility_bus; /* a dbus-daemon */
+  char *accessibility_dir;
+  char *accessibility_address;
+  GSubprocess *client;
+} Fixture;
+
+static void
+setup (Fixture      *fixture,
+       gconstpointer data)
+{
+  lt_test_fixture_setup (&fixture->base, data);
+  fixture->alice = lt_test_session_new ("alice", fixture->base.server);
+  fixture->bob = lt_test_session_new ("bob", fixture->base.server);
+  lt_test_start_user (fixture->alice, "alice");
+  lt_test_start_user (fixture->bob, "bob");
+}
+
+/* The client, then each daemon (exit status 0 on SIGTERM), then the
+ * server. */
+static void
+teardown (Fixture      *fixture,
+          gconstpointer data)
+{
+  if (fixture->client != NULL)
+    g_subprocess_force_exit (fixture->client);
+  g_clear_object (&fixture->client);
+  if (fixture->accessibility_bus != NULL)
+    {
+      g_subprocess_send_signal (fixture->accessibility_bus, SIGTERM);
+      if (!lt_test_wait_process (fixture->accessibility_bus, LT_TEST_BUS_TIMEOUT_MS))
+        {
+          g_subprocess_force_exit (fixture->accessibility_bus);
+          lt_test_fail ("Expected the accessibility bus to exit within %d ms of SIGTERM",
+                        lt_test_scale_timeout (LT_TEST_BUS_TIMEOUT_MS));
+        }
+    }
+  g_clear_object (&fixture->accessibility_bus);
+  if (fixture->accessibility_dir != NULL)
+    lt_test_remove_tree (fixture->accessibility_dir);
+  g_clear_pointer (&fixture->accessibility_dir, g_free);
+  g_clear_pointer (&fixture->accessibility_address, g_free);
+  g_clear_pointer (&fixture->alice, lt_test_session_free);
+  g_clear_pointer (&fixture->bob, lt_test_session_free);
+  lt_test_fixture_teardown (&fixture->base, data);
+}
+
+/* Starts an accessibility bus of the test's own, so that what the
+ * client shows can be read over it (as at-spi-bus-launcher would, but
+ * a child of this program that dies with it; the registry it starts
+ * goes with the bus). */
+static void
+start_accessibility_bus (Fixture *fixture)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  const char *config = g_getenv ("LT_TEST_ATSPI_BUS_CONFIG");
+  g_autofree char *config_arg = NULL;
+  g_autofree char *address_arg = NULL;
+  g_autofree char *address = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (config);
+  fixture->accessibility_dir = g_dir_make_tmp ("lt-test-a11y-XXXXXX", &error);
+  g_assert_no_error (error);
+  fixture->accessibility_address = g_strdup_printf ("unix:path=%s/bus",
+                                                    fixture->accessibility_dir);
+
+  launcher = lt_test_session_launcher_new (fixture->alice, G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", g_getenv ("DISPLAY"), TRUE);
+  /* For the registry, which the bus starts. */
+  g_subprocess_launcher_setenv (launcher, "AT_SPI_BUS_ADDRESS", fixture->accessibility_address,
+                                TRUE);
+  config_arg = g_strconcat ("--config-file=", config, NULL);
+  address_arg = g_strconcat ("--address=", fixture->accessibility_address, NULL);
+  fixture->accessibility_bus = g_subprocess_launcher_spawn (launcher, &error, "dbus-daemon",
+                                                            config_arg, address_arg, "--nofork",
+                                                            "--print-address", NULL);
+  g_assert_no_error (error);
+  /* It prints its address once it listens. */
+  address = lt_test_read_line (fixture->accessibility_bus, LT_TEST_START_TIMEOUT_MS);
+  if (address == NULL)
+    lt_test_fail ("Expected the accessibility bus to listen within %d ms; it did not",
+                  lt_test_scale_timeout (LT_TEST_START_TIMEOUT_MS));
+}
+
+/* Starts the client on alice's bus and display, and waits until it
+ * owns its name. */
+static void
+start_client (Fixture *fixture)
+{
+  g_autoptr(GSubprocessLauncher) launcher = lt_test_session_launcher_new (fixture->alice,
+                                                                          G_SUBPROCESS_FLAGS_NONE);
+  const char *binary = g_getenv ("LT_CLIENT_BINARY");
+  g_autofree char *owner = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (binary);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", g_getenv ("DISPLAY"), TRUE);
+  /* No GL (Xvfb's is a slow software one), and the client's settings
+   * in memory; its accessibility is on (GTK_A11Y unset): it is how the
+   * test reads what a window shows. */
+  g_subprocess_launcher_setenv (launcher, "GDK_BACKEND", "x11", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GSK_RENDERER", "cairo", TRUE);
+  g_subprocess_launcher_setenv (launcher, "GDK_DEBUG", "gl-disable", TRUE);
+  g_subprocess_launcher_unsetenv (launcher, "GTK_A11Y");
+  g_subprocess_launcher_setenv (launcher, "AT_SPI_BUS_ADDRESS", fixture->accessibility_address,
+                                TRUE);
+  g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
+
+  fixture->client = g_subprocess_launcher_spawn (launcher, &error, binary, NULL);
+  g_assert_no_error (error);
+  owner = lt_test_wait_name_owner (fixture->alice, CLIENT_BUS_NAME, NULL);
+}
+
+/* Runs @argv to its end and returns its standard output; fails unless
+ * it exits with @expected_status. */
+static char *
+run_at (LT_TEST_LOCATION,
+        const char * const *argv,
+        int                 expected_status)
+{
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+  g_autofree char *command = g_strjoinv (" ", (char **) argv);
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                       | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error);
+  if (process == NULL)
+    lt_test_fail_at (file, line, func, "Cannot run %s: %s", command, error->message);
+  if (!g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error))
+    lt_test_fail_at (file, line, func, "Cannot read from %s: %s", command, error->message);
+  if (!g_subprocess_get_if_exited (process)
+      || g_subprocess_get_exit_status (process) != expected_status)
+    {
+      g_autofree char *how = lt_test_describe_exit (process);
+
+      lt_test_fail_at (file, line, func, "%s: expected exit status %d, got %s; it wrote “%s%s”",
+                       command, expected_status, how, out, err);
+    }
+  return g_steal_pointer (&out);
+}
+
+/* How many visible top-level windows are titled @title. */
+static guint
+count_windows_at (LT_TEST_LOCATION,
+                  const char *title)
+{
+  g_autofree char *pattern = g_strdup_printf ("^%s$", title);
+  const char *argv[] = { "xdotool", "search", "--onlyvisible", "--name", pattern, NULL };
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  g_auto(GStrv) ids = NULL;
+
+  process = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE, &error);
+  if (process == NULL)
+    lt_test_fail_at (file, line, func, "Cannot run xdotool: %s", error->message);
+  if (!g_subprocess_communicate_utf8 (process, NULL, NULL, &out, NULL, &error))
+    lt_test_fail_at (file, line, func, "Cannot read from xdotool: %s", error->message);
+  /* xdotool exits with 1 when it finds no window. */
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) > 1)
+    {
+      g_autofree char *how = lt_test_describe_exit (process);
+
+      lt_test_fail_at (file, line, func, "xdotool search for “%s” %s", title, how);
+    }
+  g_strstrip (out);
+  if (*out == '\0')
+    return 0;
+  ids = g_strsplit (out, "\n", -1);
+  return g_strv_length (ids);
+}
+
+#define count_windows(title) count_windows_at (LT_TEST_HERE, (title))
+
+/* Waits until exactly one window titled @title shows, failing as soon
+ * as there are more. */
+static void
+wait_one_window_at (LT_TEST_LOCATION,
+                    Fixture    *fixture,
+                    const char *title)
+{
+  gint64 deadline = lt_test_deadline (LT_TEST_BUS_TIMEOUT_MS);
+  guint n;
+
+  while ((n = count_windows_at (file, line, func, title)) == 0)
+    {
+      if (g_subprocess_get_identifier (fixture->client) == NULL)
+        {
+          g_autofree char *how = lt_test_describe_exit (fixture->client);
+
+          lt_test_fail_at (file, line, func, "Expected a window titled “%s”; the client %s",
+                           title, how);
+        }
+      if (g_get_monotonic_time () > deadline)
+        lt_test_fail_at (file, line, func, "Expected a window titled “%s” within %d ms; none "
+                         "came", title, lt_test_scale_timeout (LT_TEST_BUS_TIMEOUT_MS));
+      g_usleep (20 * 1000);
+    }
+  if (n != 1)
+    lt_test_fail_at (file, line, func, "Expected one window titled “%s”, found %u", title, n);
+}
+
+#define wait_one_window(fixture, title) \
+  wait_one_window_at (LT_TEST_HERE, (fixture), (title))
+
+/* The texts of the labels in the windows titled @title, read over the
+ * accessibility bus (lt-test-window-texts.py); NULL when there is no
+ * such window. */
+static GStrv
+window_texts_at (LT_TEST_LOCATION,
+                 Fixture    *fixture,
+                 const char *title)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "lt-test-window-texts.py", NULL);
+  g_autofree char *timeout = g_strdup_printf ("%d", lt_test_session_timeout_ms () / 1000);
+  g_autofree char *out = NULL;
+  g_autofree char *err = NULL;
+
+  launcher = lt_test_session_launcher_new (fixture->alice, G_SUBPROCESS_FLAGS_STDOUT_PIPE
+                                                             | G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", g_getenv ("DISPLAY"), TRUE);
+  g_subprocess_launcher_setenv (launcher, "LT_TEST_ATSPI_TIMEOUT", timeout, TRUE);
+  g_subprocess_launcher_setenv (launcher, "AT_SPI_BUS_ADDRESS", fixture->accessibility_address,
+                                TRUE);
+  /* Debian's python3, which has python3-pyatspi, not one first on PATH. */
+  process = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", script, title,
+                                         NULL);
+  if (process == NULL)
+    lt_test_fail_at (file, line, func, "Cannot run %s: %s", script, error->message);
+  if (!g_subprocess_communicate_utf8 (process, NULL, NULL, &out, &err, &error))
+    lt_test_fail_at (file, line, func, "Cannot read from %s: %s", script, error->message);
+  if (g_subprocess_get_if_exited (process) && g_subprocess_get_exit_status (process) == 1)
+    return NULL;
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      g_autofree char *how = lt_test_describe_exit (process);
+
+      lt_test_fail_at (file, line, func, "%s %s %s; it wrote “%s”", script, title, how, err);
+    }
+  return g_strsplit (out, "\n", -1);
+}
+
+/* Waits until the window titled @title shows each of @texts, as a
+ * label of its own. */
+static void
+wait_window_shows_at (LT_TEST_LOCATION,
+                      Fixture            *fixture,
+                      const char         *title,
+                      const char * const *texts)
+{
+  gint64 deadline = lt_test_deadline (LT_TEST_BUS_TIMEOUT_MS);
+
+  for (;;)
+    {
+      g_auto(GStrv) shown = window_texts_at (file, line, func, fixture, title);
+      const char *missing = NULL;
+
+      for (guint i = 0; texts[i] != NULL && missing == NULL; i++)
+        {
+          if (shown == NULL || !g_strv_contains ((const char * const *) shown, texts[i]))
+            missing = texts[i];
+        }
+      if (missing == NULL)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        {
+          g_autofree char *got = shown != NULL ? g_strjoinv ("”, “", shown) : NULL;
+
+          lt_test_fail_at (file, line, func, "Expected the window “%s” to show “%s” within %d "
+                           "ms; %s%s%s", title, missing,
+                           lt_test_scale_timeout (LT_TEST_BUS_TIMEOUT_MS),
+                           got != NULL ? "it shows “" : "there is no such window",
+                           got != NULL ? got : "", got != NULL ? "”" : "");
+        }
+      g_usleep (50 * 1000);
+    }
+}
+
+#define wait_window_shows(fixture, title, texts) \
+  wait_window_shows_at (LT_TEST_HERE, (fixture), (title), (texts))
+
+/* Activates app.open-chat(@peer) in the client, as the daemon's
+ * notification does. */
+static void
+activate_open_chat (Fixture    *fixture,
+                    const char *peer)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (lt_test_session_get_connection (fixture->alice),
+                                       CLIENT_BUS_NAME, CLIENT_OBJECT_PATH,
+                                       "org.freedesktop.Application", "ActivateAction",
+                                       g_variant_new_parsed ("('open-chat', [<%s>], @a{sv} {})",
+                                                             peer),
+                                       G_VARIANT_TYPE ("()"), G_DBUS_CALL_FLAGS_NONE,
+                                       lt_test_session_timeout_ms (), NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* Everything the client was asked before this is done: it handles its
+ * D-Bus messages in order and maps a new window when it presents it,
+ * so once @peer's window (new to it) shows, any window those made
+ * shows too.  @peer need not be a user: the window opens all the same
+ * (the client logs that it has no history). */
+static void
+sync_client_at (LT_TEST_LOCATION,
+                Fixture    *fixture,
+                const char *peer)
+{
+  activate_open_chat (fixture, peer);
+  wait_one_window_at (file, line, func, fixture, peer);
+}
+
+#define sync_client(fixture, peer) sync_client_at (LT_TEST_HERE, (fixture), (peer))
+
+/* Bob sends @text to alice through his liaotiand with gdbus. */
+static void
+gdbus_send_at (LT_TEST_LOCATION,
+               Fixture    *fixture,
+               const char *text)
+{
+  g_autofree char *timeout = g_strdup_printf ("%d", lt_test_session_timeout_ms () / 1000);
+  const char *argv[] = {
+    "gdbus", "call", "--address", lt_test_session_get_address (fixture->bob),
+    "--dest", LT_TEST_BUS_NAME, "--object-path", LT_TEST_OBJECT_PATH,
+    "--method", LT_TEST_INTERFACE ".SendMessage", "--timeout", timeout,
+    "alice", text, NULL
+  };
+  g_autofree char *out = run_at (file, line, func, argv, 0);
+
+  if (!g_str_has_prefix (out, "(uint64 "))
+    lt_test_fail_at (file, line, func, "SendMessage with gdbus: expected “(uint64 …,)”, got “%s”",
+                     out);
+}
+
+#define gdbus_send(fixture, text) gdbus_send_at (LT_TEST_HERE, (fixture), (text))
+
+/* Quits the client as its menu does (app.quit), and asserts it exits
+ * with 0.  Not SIGTERM: the client does not handle it yet, and dies of
+ * it. */
+static void
+quit_client (Fixture *fixture)
+{
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+
+  reply = g_dbus_connection_call_sync (lt_test_session_get_connection (fixture->alice),
+                                       CLIENT_BUS_NAME, CLIENT_OBJECT_PATH,
+                                       "org.freedesktop.Application", "ActivateAction",
+                                       g_variant_new_parsed ("('quit', @av [], @a{sv} {})"),
+                                       G_VARIANT_TYPE ("()"), G_DBUS_CALL_FLAGS_NONE,
+                                       lt_test_session_timeout_ms (), NULL, &error);
+  g_assert_no_error (error);
+
+  if (!lt_test_wait_process (fixture->client, LT_TEST_BUS_TIMEOUT_MS))
+    lt_test_fail ("Expected the client to exit within %d ms of app.quit; it did not",
+                  lt_test_scale_timeout (LT_TEST_BUS_TIMEOUT_MS));
+  if (!g_subprocess_get_if_exited (fixture->client)
+      || g_subprocess_get_exit_status (fixture->client) != 0)
+    {
+      g_autofree char *how = lt_test_describe_exit (fixture->client);
+
+      lt_test_fail ("Expected the client to exit with status 0, got %s", how);
+    }
+  g_clear_object (&fixture->client);
+}
+
+/* Three private messages from bob pop one window, titled bob, and
+ * app.open-chat('bob') presents that one again. */
+static void
+test_one_window_per_peer (Fixture      *fixture,
+                          gconstpointer data)
+{
+  static const char *texts[] = { "first from bob", "second from bob", "third from bob", NULL };
+
+  start_accessibility_bus (fixture);
+  start_client (fixture);
+  g_assert_cmpuint (count_windows ("bob"), ==, 0);
+
+  for (guint i = 0; texts[i] != NULL; i++)
+    gdbus_send (fixture, texts[i]);
+  wait_one_window (fixture, "bob");
+  wait_window_shows (fixture, "bob", texts);
+
+  /* All three have reached alice's daemon, and so the client. */
+  for (guint i = 0; texts[i] != NULL; i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("'bob', '%s')", texts[i]);
+
+      lt_test_wait_signal (fixture->alice, expected);
+    }
+  sync_client (fixture, "carol");
+  g_assert_cmpuint (count_windows ("bob"), ==, 1);
+
+  activate_open_chat (fixture, "bob");
+  sync_client (fixture, "dave");
+  g_assert_cmpuint (count_windows ("bob"), ==, 1);
+  wait_window_shows (fixture, "bob", texts);
+
+  quit_client (fixture);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  GSubprocess *xvfb = lt_test_display_start ();
+  int status;
+
+  /* This process's settings stay in memory: never the user's dconf. */
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add ("/client-session/one-window-per-peer", Fixture, NULL, setup,
+              test_one_window_per_peer, teardown);
+
+  status = g_test_run ();
+
+  lt_test_display_stop (xvfb);
+  return status;
+}
