@@ -13,6 +13,7 @@
 #include "lt-preferences.h"
 #include "lt-window.h"
 
+#include <glib-unix.h>
 #include <glib/gi18n.h>
 
 #define CHAT_BUS_NAME "org.liaotian.Chat1"
@@ -25,6 +26,8 @@ struct _LtApplication
   LtChat1 *chat; /* NULL until the proxy is made */
   LtPeerWindows *peer_windows;
   GPtrArray *peers_to_open; /* asked for before the proxy was made */
+  guint sigterm_id;
+  guint sigint_id;
 };
 
 G_DEFINE_FINAL_TYPE (LtApplication, lt_application, ADW_TYPE_APPLICATION)
@@ -244,6 +247,25 @@ static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_action },
 };
 
+/* A session ending, or Ctrl-C in a terminal: quit as the menu does. */
+static gboolean
+on_quit_signal (gpointer user_data)
+{
+  g_application_quit (G_APPLICATION (user_data));
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+lt_application_shutdown (GApplication *application)
+{
+  LtApplication *self = LT_APPLICATION (application);
+
+  g_clear_handle_id (&self->sigterm_id, g_source_remove);
+  g_clear_handle_id (&self->sigint_id, g_source_remove);
+
+  G_APPLICATION_CLASS (lt_application_parent_class)->shutdown (application);
+}
+
 static void
 lt_application_startup (GApplication *application)
 {
@@ -259,6 +281,8 @@ lt_application_startup (GApplication *application)
   gtk_application_set_accels_for_action (GTK_APPLICATION (self), "app.preferences",
                                          preferences_accels);
   update_logout_action (self);
+  self->sigterm_id = g_unix_signal_add (SIGTERM, on_quit_signal, self);
+  self->sigint_id = g_unix_signal_add (SIGINT, on_quit_signal, self);
 
   /* Held until the proxy is made, so that an activation by the
    * daemon's notification (app.open-chat) is not the last thing. */
@@ -324,6 +348,7 @@ lt_application_class_init (LtApplicationClass *klass)
   object_class->get_property = lt_application_get_property;
   object_class->dispose = lt_application_dispose;
   application_class->startup = lt_application_startup;
+  application_class->shutdown = lt_application_shutdown;
   application_class->activate = lt_application_activate;
 
   /**
