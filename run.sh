@@ -13,6 +13,8 @@
 #     none, on a bus of its own under dbus-run-session, whose address it
 #     prints for `export DBUS_SESSION_BUS_ADDRESS=...` in another
 #     terminal.
+#  3. liaotian, the GNOME client, when there is a display; quitting it
+#     stops the others and exits 0.
 # Ctrl-C (or SIGTERM) stops them in the reverse order, the daemon
 # first, and exits 0.  If one of them exits by itself, the others are
 # stopped and the status is 1.
@@ -211,16 +213,30 @@ if $tell_address; then
   echo "  export DBUS_SESSION_BUS_ADDRESS='$DBUS_SESSION_BUS_ADDRESS'"
 fi
 echo "README.md has gdbus calls to try (\"Chatting from the shell\")."
+
+# 3. The GNOME client, where there is a display to show it on.  It
+# talks to the daemon on the same bus.  Quitting it ends this script.
+client=
+if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
+  start liaotian env "GSETTINGS_SCHEMA_DIR=$build/data" "$build/gnome-client/liaotian"
+  client=${pids[last]}
+  echo "The GNOME client, liaotian, is starting; quitting it stops everything."
+else
+  echo "No display, so no GNOME client: use gdbus, or run ./run.sh on a desktop."
+fi
 echo "Ctrl-C stops them."
 echo
-
-# 3. The GNOME client is to come here, started the same way.
 
 # Until a signal (the trap exits 0) or until one of them exits.
 set +e
 wait -n -p exited "${pids[@]}"
 status=$?
 set -e
+if [ -n "$client" ] && [ "${exited:-}" = "$client" ] && [ "$status" -eq 0 ]; then
+  trap '' INT TERM HUP
+  stop_all
+  exit 0
+fi
 for ((i = 0; i < ${#pids[@]}; i++)); do
   if [ "${pids[i]}" = "${exited:-}" ]; then
     fail "${names[i]} exited with status $status; stopping the rest"
