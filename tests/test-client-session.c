@@ -19,6 +19,9 @@
 
 #define CLIENT_BUS_NAME "org.liaotian.Liaotian"
 #define CLIENT_OBJECT_PATH "/org/liaotian/Liaotian"
+/* The main window's title (lt-window.ui), untranslated: the client
+ * runs in the C locale. */
+#define MAIN_WINDOW_TITLE "Liaotian"
 
 typedef struct
 {
@@ -132,6 +135,7 @@ start_client (Fixture *fixture)
   g_subprocess_launcher_setenv (launcher, "AT_SPI_BUS_ADDRESS", fixture->accessibility_address,
                                 TRUE);
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
+  g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
 
   fixture->client = g_subprocess_launcher_spawn (launcher, &error, binary, NULL);
   g_assert_no_error (error);
@@ -346,10 +350,12 @@ sync_client_at (LT_TEST_LOCATION,
 
 #define sync_client(fixture, peer) sync_client_at (LT_TEST_HERE, (fixture), (peer))
 
-/* Bob sends @text to alice through his liaotiand with gdbus. */
+/* Bob sends @text to @to (a username or a #room) through his liaotiand
+ * with gdbus. */
 static void
 gdbus_send_at (LT_TEST_LOCATION,
                Fixture    *fixture,
+               const char *to,
                const char *text)
 {
   g_autofree char *timeout = g_strdup_printf ("%d", lt_test_session_timeout_ms () / 1000);
@@ -357,7 +363,7 @@ gdbus_send_at (LT_TEST_LOCATION,
     "gdbus", "call", "--address", lt_test_session_get_address (fixture->bob),
     "--dest", LT_TEST_BUS_NAME, "--object-path", LT_TEST_OBJECT_PATH,
     "--method", LT_TEST_INTERFACE ".SendMessage", "--timeout", timeout,
-    "alice", text, NULL
+    to, text, NULL
   };
   g_autofree char *out = run_at (file, line, func, argv, 0);
 
@@ -366,7 +372,7 @@ gdbus_send_at (LT_TEST_LOCATION,
                      out);
 }
 
-#define gdbus_send(fixture, text) gdbus_send_at (LT_TEST_HERE, (fixture), (text))
+#define gdbus_send(fixture, to, text) gdbus_send_at (LT_TEST_HERE, (fixture), (to), (text))
 
 /* Ends the client as a session ending does (SIGTERM), and asserts it
  * quits with 0. */
@@ -400,7 +406,7 @@ test_one_window_per_peer (Fixture      *fixture,
   g_assert_cmpuint (count_windows ("bob"), ==, 0);
 
   for (guint i = 0; texts[i] != NULL; i++)
-    gdbus_send (fixture, texts[i]);
+    gdbus_send (fixture, "alice", texts[i]);
   wait_one_window (fixture, "bob");
   wait_window_shows (fixture, "bob", texts);
 
@@ -422,6 +428,31 @@ test_one_window_per_peer (Fixture      *fixture,
   quit_client (fixture);
 }
 
+/* The main window selects #lobby, the first room of its sidebar, by
+ * itself, and shows what bob says there: a message sent while the
+ * client starts (by history or live), then one sent while the
+ * conversation already shows. */
+static void
+test_room_message_in_main_window (Fixture      *fixture,
+                                  gconstpointer data)
+{
+  static const char *before[] = { "#lobby", "hello #lobby from bob", NULL };
+  static const char *both[] = { "#lobby", "hello #lobby from bob", "bob again in #lobby", NULL };
+
+  start_accessibility_bus (fixture);
+  start_client (fixture);
+
+  gdbus_send (fixture, "#lobby", before[1]);
+  wait_one_window (fixture, MAIN_WINDOW_TITLE);
+  wait_window_shows (fixture, MAIN_WINDOW_TITLE, before);
+
+  gdbus_send (fixture, "#lobby", both[2]);
+  wait_window_shows (fixture, MAIN_WINDOW_TITLE, both);
+  g_assert_cmpuint (count_windows ("bob"), ==, 0);
+
+  quit_client (fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -435,6 +466,8 @@ main (int   argc,
 
   g_test_add ("/client-session/one-window-per-peer", Fixture, NULL, setup,
               test_one_window_per_peer, teardown);
+  g_test_add ("/client-session/room-message-in-main-window", Fixture, NULL, setup,
+              test_room_message_in_main_window, teardown);
 
   status = g_test_run ();
 
