@@ -191,19 +191,6 @@ lt_test_notifications_emit (LtTestNotifications *self,
                             guint32              id,
                             const char          *argument)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariant *args[2] = {
-    g_variant_new_variant (g_variant_new_uint32 (id)),
-    g_variant_new_variant (g_variant_new_string (argument)),
-  };
-
-  reply = g_dbus_connection_call_sync (self->connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
-                                       MOCK_INTERFACE, "EmitSignal",
-                                       g_variant_new ("(sss@av)", NOTIFICATIONS_NAME, name, "us",
-                                                      g_variant_new_array (G_VARIANT_TYPE_VARIANT,
-                                                                           args, 2)),
-                                       NULL, G_DBUS_CALL_FLAGS_NONE, call_timeout_ms (), NULL,
-                                       &error);
-  g_assert_no_error (error);
+  lt_test_dbusmock_emit (self->connection, NOTIFICATIONS_NAME, NOTIFICATIONS_PATH,
+                         NOTIFICATIONS_NAME, name, g_variant_new ("(us)", id, argument));
 }

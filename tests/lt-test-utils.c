@@ -1729,3 +1729,44 @@ lt_test_client_expect_message_at (LT_TEST_LOCATION,
                      to, text, got);
   return message;
 }
+
+/**
+ * lt_test_dbusmock_emit:
+ * @bus_name: a python3-dbusmock service on @connection
+ * @path: its mocked object
+ * @args: (transfer floating): the signal's arguments, a tuple
+ *
+ * Makes the mocked object emit @interface.@signal (@args), through
+ * dbusmock's org.freedesktop.DBus.Mock.EmitSignal.
+ */
+void
+lt_test_dbusmock_emit (GDBusConnection *connection,
+                       const char      *bus_name,
+                       const char      *path,
+                       const char      *interface,
+                       const char      *signal,
+                       GVariant        *args)
+{
+  g_autoptr(GVariant) tuple = g_variant_ref_sink (args);
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *type = g_variant_get_type_string (tuple);
+  g_autofree char *signature = g_strndup (type + 1, strlen (type) - 2);
+  GVariantBuilder boxed;
+
+  g_variant_builder_init (&boxed, G_VARIANT_TYPE ("av"));
+  for (gsize i = 0; i < g_variant_n_children (tuple); i++)
+    {
+      g_autoptr(GVariant) child = g_variant_get_child_value (tuple, i);
+
+      g_variant_builder_add (&boxed, "v", child);
+    }
+
+  reply = g_dbus_connection_call_sync (connection, bus_name, path, "org.freedesktop.DBus.Mock",
+                                       "EmitSignal",
+                                       g_variant_new ("(sssav)", interface, signal, signature,
+                                                      &boxed),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE,
+                                       lt_test_scale_timeout (LT_TEST_TIMEOUT_MS), NULL, &error);
+  g_assert_no_error (error);
+}

@@ -93,6 +93,12 @@ int lt_test_run_server_expect_failure (const char * const *args,
 
 char *lt_test_mail_get_token (const char *mail);
 void lt_test_remove_tree (const char *path);
+void lt_test_dbusmock_emit (GDBusConnection *connection,
+                            const char      *bus_name,
+                            const char      *path,
+                            const char      *interface,
+                            const char      *signal,
+                            GVariant        *args);
 
 /* Programs that tests start. */
 GSubprocessLauncher *lt_test_launcher_new (GSubprocessFlags flags);

@@ -191,20 +191,9 @@ static void
 emit_prepare_for_sleep (LtTestSession *system,
                         gboolean       going_to_sleep)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GError) error = NULL;
-  GVariant *args[] = { g_variant_new_variant (g_variant_new_boolean (going_to_sleep)) };
-
-  reply = g_dbus_connection_call_sync (lt_test_session_get_connection (system),
-                                       "org.freedesktop.login1", "/org/freedesktop/login1",
-                                       "org.freedesktop.DBus.Mock", "EmitSignal",
-                                       g_variant_new ("(sss@av)", "org.freedesktop.login1.Manager",
-                                                      "PrepareForSleep", "b",
-                                                      g_variant_new_array (G_VARIANT_TYPE_VARIANT,
-                                                                           args, 1)),
-                                       NULL, G_DBUS_CALL_FLAGS_NONE,
-                                       lt_test_session_timeout_ms (), NULL, &error);
-  g_assert_no_error (error);
+  lt_test_dbusmock_emit (lt_test_session_get_connection (system), "org.freedesktop.login1",
+                         "/org/freedesktop/login1", "org.freedesktop.login1.Manager",
+                         "PrepareForSleep", g_variant_new ("(b)", going_to_sleep));
 }
 
 static void
