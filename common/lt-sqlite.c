@@ -270,6 +270,47 @@ lt_sqlite_query_integers (LtSqlite   *self,
   return ok;
 }
 
+static int
+keep_first_value (void  *user_data,
+                  int    n_columns,
+                  char **values,
+                  char **names)
+{
+  char **value = user_data;
+
+  if (*value == NULL && n_columns > 0 && values[0] != NULL)
+    *value = g_strdup (values[0]);
+  return 0;
+}
+
+/* Foreign keys on, every commit synced (synchronous=FULL), and a
+ * write-ahead log, which SQLite may refuse (on some file systems): then
+ * this fails with @domain and @code, naming @database. */
+gboolean
+lt_sqlite_make_durable (LtSqlite   *self,
+                        const char *database,
+                        GQuark      domain,
+                        int         code,
+                        GError    **error)
+{
+  g_autofree char *mode = NULL;
+
+  if (sqlite3_exec (self->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL", NULL, NULL,
+                    NULL) != SQLITE_OK
+      || sqlite3_exec (self->db, "PRAGMA journal_mode = WAL", keep_first_value, &mode,
+                       NULL) != SQLITE_OK)
+    return lt_sqlite_set_error (self, error);
+
+  /* SQLite answers with the journal mode it could set. */
+  if (g_strcmp0 (mode, "wal") != 0)
+    {
+      g_set_error (error, domain, code, "%s cannot use a write-ahead log, the journal mode is %s",
+                   database, mode != NULL ? mode : "unknown");
+      return FALSE;
+    }
+  return TRUE;
+}
+
 /* migrations[v] takes a database from user_version v to v + 1 and sets
  * user_version itself (PRAGMA values cannot be bound); statement
  * @user_version_id reads it.  Runs the migrations the database lacks,

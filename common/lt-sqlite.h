@@ -67,6 +67,11 @@ gboolean lt_sqlite_query_integers (LtSqlite   *self,
                                    GError    **error,
                                    const char *signature,
                                    ...);
+gboolean lt_sqlite_make_durable (LtSqlite   *self,
+                                 const char *database,
+                                 GQuark      domain,
+                                 int         code,
+                                 GError    **error);
 gboolean lt_sqlite_migrate (LtSqlite          *self,
                             guint              user_version_id,
                             const char *const *migrations,

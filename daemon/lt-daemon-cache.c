@@ -104,9 +104,6 @@ static const char *const migrations[] = {
 
 typedef enum
 {
-  STMT_FOREIGN_KEYS_ON,
-  STMT_SYNCHRONOUS_FULL,
-  STMT_JOURNAL_MODE_WAL,
   STMT_USER_VERSION,
   STMT_BEGIN,
   STMT_COMMIT,
@@ -133,9 +130,6 @@ typedef enum
  *   history: SEARCH messages USING INDEX messages_by_conversation (conversation=? AND id<?)
  *   link, prev_id: SEARCH messages USING INTEGER PRIMARY KEY (rowid=?) */
 static const char *const statement_sql[N_STATEMENTS] = {
-  [STMT_FOREIGN_KEYS_ON] = "PRAGMA foreign_keys = ON",
-  [STMT_SYNCHRONOUS_FULL] = "PRAGMA synchronous = FULL",
-  [STMT_JOURNAL_MODE_WAL] = "PRAGMA journal_mode = WAL",
   [STMT_USER_VERSION] = "PRAGMA user_version",
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
   [STMT_COMMIT] = "COMMIT",
@@ -325,32 +319,6 @@ migrate (LtDaemonCache *self,
                             LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED, error);
 }
 
-static gboolean
-configure_connection (LtDaemonCache *self,
-                      GError       **error)
-{
-  g_autoptr(GVariant) mode = NULL;
-  const char *name = "unknown";
-
-  if (!lt_sqlite_execute (self->sqlite, STMT_FOREIGN_KEYS_ON, error, "") ||
-      !lt_sqlite_execute (self->sqlite, STMT_SYNCHRONOUS_FULL, error, ""))
-    return FALSE;
-
-  /* SQLite answers with the journal mode it could set. */
-  mode = query_rows (self, STMT_JOURNAL_MODE_WAL, "s", error, "");
-  if (mode == NULL)
-    return FALSE;
-  if (g_variant_n_children (mode) == 1)
-    g_variant_get_child (mode, 0, "(&s)", &name);
-  if (g_strcmp0 (name, "wal") != 0)
-    {
-      g_set_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED,
-                   "The local cache cannot use a write-ahead log, the journal mode is %s", name);
-      return FALSE;
-    }
-
-  return TRUE;
-}
 
 /* g_mkdir_with_parents() leaves the mode of an existing folder alone:
  * tighten it too. */
@@ -405,8 +373,10 @@ open_job (LtDaemonCache *self,
   if (!make_private_folder (dir, error) || !make_private_files (path, error))
     return NULL;
 
-  if (!lt_sqlite_open (self->sqlite, path, error) ||
-      !configure_connection (self, error) || !run_in_transaction (self, migrate, NULL, error))
+  if (!lt_sqlite_open (self->sqlite, path, error)
+      || !lt_sqlite_make_durable (self->sqlite, "The local cache", LT_DAEMON_ERROR,
+                                  LT_DAEMON_ERROR_FAILED, error)
+      || !run_in_transaction (self, migrate, NULL, error))
     return NULL;
 
   return g_variant_new ("()");

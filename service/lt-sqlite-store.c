@@ -107,9 +107,6 @@ static const char *const migrations[] = {
 
 typedef enum
 {
-  STMT_FOREIGN_KEYS_ON,
-  STMT_SYNCHRONOUS_FULL,
-  STMT_JOURNAL_MODE_WAL,
   STMT_USER_VERSION,
   STMT_BEGIN,
   STMT_COMMIT,
@@ -167,9 +164,6 @@ typedef enum
  *   pending: SEARCH m USING INDEX messages_pending (recipient=? AND id>?)
  * Both walk the index in id order: no sorting, no scan. */
 static const char *const statement_sql[N_STATEMENTS] = {
-  [STMT_FOREIGN_KEYS_ON] = "PRAGMA foreign_keys = ON",
-  [STMT_SYNCHRONOUS_FULL] = "PRAGMA synchronous = FULL",
-  [STMT_JOURNAL_MODE_WAL] = "PRAGMA journal_mode = WAL",
   [STMT_USER_VERSION] = "PRAGMA user_version",
   [STMT_BEGIN] = "BEGIN IMMEDIATE",
   [STMT_COMMIT] = "COMMIT",
@@ -995,30 +989,6 @@ lt_sqlite_store_list_friends (LtStore    *store,
                      (GDestroyNotify) lt_user_name_free, error, "s", username);
 }
 
-static gboolean
-configure_connection (LtSqliteStore *self,
-                      GError       **error)
-{
-  g_autoptr(GPtrArray) mode = NULL;
-
-  if (!lt_sqlite_execute (self->sqlite, STMT_FOREIGN_KEYS_ON, error, "") ||
-      !lt_sqlite_execute (self->sqlite, STMT_SYNCHRONOUS_FULL, error, ""))
-    return FALSE;
-
-  /* SQLite answers with the journal mode it could set. */
-  mode = query_rows (self, STMT_JOURNAL_MODE_WAL, string_from_row, g_free, error, "");
-  if (mode == NULL)
-    return FALSE;
-  if (mode->len != 1 || g_strcmp0 (g_ptr_array_index (mode, 0), "wal") != 0)
-    {
-      g_set_error (error, LT_STORE_ERROR, LT_STORE_ERROR_FAILED,
-                   "Cannot use a write-ahead log, the journal mode is %s",
-                   mode->len > 0 ? (char *) g_ptr_array_index (mode, 0) : "unknown");
-      return FALSE;
-    }
-
-  return TRUE;
-}
 
 /* All in one transaction, and user_version read under its write lock, so
  * that two servers starting on one file cannot both migrate it. */
@@ -1048,8 +1018,10 @@ open_database (LtSqliteStore *self,
                GError       **error)
 {
   /* Only the store worker thread uses the connection. */
-  return lt_sqlite_open (self->sqlite, path, error) &&
-         configure_connection (self, error) && migrate (self, error);
+  return lt_sqlite_open (self->sqlite, path, error)
+         && lt_sqlite_make_durable (self->sqlite, "The database", LT_STORE_ERROR,
+                                    LT_STORE_ERROR_FAILED, error)
+         && migrate (self, error);
 }
 
 LtSqliteStore *
