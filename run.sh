@@ -144,8 +144,12 @@ case $address in
   *) server=$address ;;
 esac
 
-# 2. The daemon, from the build tree: it needs the org.liaotian.Daemon
-# settings schema of _build/data.  It gets the server's address only,
+# The daemon and the client run from the build tree: their settings
+# schemas are in _build/data, their translations in _build/po.
+export GSETTINGS_SCHEMA_DIR=$build/data
+export LIAOTIAN_LOCALEDIR=$build/po
+
+# 2. The daemon.  It gets the server's address only,
 # not TLS (its use-tls and tls-ca-file settings): its calls fail with
 # Offline against a server started with --tls-cert.
 #
@@ -154,8 +158,7 @@ esac
 # D-Bus activation; that one exits, and the next call after this script
 # stops activates it again.
 tell_address=false
-daemon=(env "GSETTINGS_SCHEMA_DIR=$build/data" "$build/daemon/liaotiand" --replace
-        --server "$server")
+daemon=("$build/daemon/liaotiand" --replace --server "$server")
 runtime_dir=${XDG_RUNTIME_DIR:-/run/user/$(id -u)}
 if [ -n "${DBUS_SESSION_BUS_ADDRESS:-}" ]; then
   bus="your session bus"
@@ -218,7 +221,7 @@ echo "README.md has gdbus calls to try (\"Chatting from the shell\")."
 # talks to the daemon on the same bus.  Quitting it ends this script.
 client=
 if [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]; then
-  start liaotian env "GSETTINGS_SCHEMA_DIR=$build/data" "$build/gnome-client/liaotian"
+  start liaotian "$build/gnome-client/liaotian"
   client=${pids[last]}
   echo "The GNOME client, liaotian, is starting; quitting it stops everything."
 else

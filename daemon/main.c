@@ -5,10 +5,10 @@
 
 #include <glib-unix.h>
 #include <glib/gi18n.h>
-#include <locale.h>
 
 #include "lt-daemon-alerts.h"
 #include "lt-daemon-service.h"
+#include "lt-i18n.h"
 
 #define BUS_NAME "org.liaotian.Chat1"
 #define OBJECT_PATH "/org/liaotian/Chat1"
@@ -194,10 +194,7 @@ main (int   argc,
 
   /* Before parsing the options: for --help, the messages below and the
    * notifications' texts. */
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  lt_i18n_init ();
 
   /* Also under systemd, where stderr goes to the journal. */
   g_log_writer_default_set_use_stderr (TRUE);

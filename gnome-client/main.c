@@ -2,10 +2,8 @@
 /* liaotian: the GNOME client of Liaotian. */
 #include "config.h"
 
-#include <glib/gi18n.h>
-#include <locale.h>
-
 #include "lt-application.h"
+#include "lt-i18n.h"
 
 int
 main (int   argc,
@@ -13,10 +11,7 @@ main (int   argc,
 {
   g_autoptr(LtApplication) application = NULL;
 
-  setlocale (LC_ALL, "");
-  bindtextdomain (GETTEXT_PACKAGE, LOCALEDIR);
-  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
-  textdomain (GETTEXT_PACKAGE);
+  lt_i18n_init ();
 
   application = lt_application_new ();
   return g_application_run (G_APPLICATION (application), argc, argv);
