@@ -85,7 +85,8 @@ start_display ()
   Xvfb -displayfd 5 -screen 0 1600x1000x24 -nolisten tcp 5> "$work/display" 2>/dev/null &
   pids+=("$!")
   wait_for 10 grep -q . "$work/display"
-  export DISPLAY=":$(cat "$work/display")"
+  DISPLAY=":$(cat "$work/display")"
+  export DISPLAY
   mkdir -p "$work/config/gtk-4.0"
   printf '[Settings]\ngtk-font-name=Cantarell 11\n' > "$work/config/gtk-4.0/settings.ini"
   export XDG_CONFIG_HOME=$work/config
