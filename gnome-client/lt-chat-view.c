@@ -1,18 +1,30 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LtChatView: one conversation, a peer's or a #room's.
  *
- * Its messages are an LtMessageList: the newest page of GetHistory at
- * first, then what MessageReceived brings for this conversation, and
- * the user's own sends, shown pending until MessageSent (or failed on
- * MessageFailed).  The entry below the list sends on Enter. */
+ * Its messages are an LtMessageList, shown by LtMessageRows: the
+ * newest page of GetHistory at first, older pages as the person
+ * scrolls up (one request at a time, until a page comes back short),
+ * then what MessageReceived brings for this conversation, the
+ * person's own sends, pending until MessageSent (or failed on
+ * MessageFailed), and system lines: joins and leaves in a room, the
+ * peer's presence in a private conversation.  While the person is at
+ * the bottom the view follows new messages; once they scroll up to
+ * read, it stays put.
+ *
+ * The composer below the list is a text view of a few lines: Enter
+ * sends and Shift+Enter starts a new line, or the other way round
+ * with Ctrl+Enter sending, as the enter-sends setting says. */
 #include "config.h"
 
 #include "lt-chat-view.h"
 #include "lt-message-list.h"
+#include "lt-message-row.h"
 
 #include <glib/gi18n.h>
 
 #define HISTORY_PAGE 50
+/* How close to the bottom, in pixels, still counts as at the bottom. */
+#define BOTTOM_SLACK 8.0
 
 struct _LtChatView
 {
@@ -21,9 +33,17 @@ struct _LtChatView
   char *conversation;
   LtChat1 *chat;
   LtMessageList *messages;
+  GSettings *settings;
+  GCancellable *cancellable;
 
+  gboolean loading_older;
+  gboolean has_oldest;   /* a page came back short: there is nothing older */
+  gboolean follows_end;  /* the person was at the bottom before the latest change */
+
+  GtkScrolledWindow *scroller;
   GtkListView *messages_view;
-  GtkEntry *entry;
+  GtkTextView *text_view;
+  GtkWidget *placeholder;
 };
 
 G_DEFINE_FINAL_TYPE (LtChatView, lt_chat_view, GTK_TYPE_WIDGET)
@@ -45,12 +65,23 @@ lt_chat_view_get_conversation (LtChatView *self)
   return self->conversation;
 }
 
+/* Where the person was typing stays; otherwise the composer. */
+static void
+focus_composer_unless_inside (LtChatView *self)
+{
+  GtkRoot *root = gtk_widget_get_root (GTK_WIDGET (self));
+  GtkWidget *focus = root != NULL ? gtk_root_get_focus (root) : NULL;
+
+  if (focus == NULL || !gtk_widget_is_ancestor (focus, GTK_WIDGET (self)))
+    gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+}
+
 /**
  * lt_chat_view_set_shown:
  * @shown: whether the person is looking at this conversation
  *
  * What the person looks at notifies nothing (SetFocused) and is read
- * (MarkRead).
+ * (MarkRead); its composer has the focus.
  */
 void
 lt_chat_view_set_shown (LtChatView *self,
@@ -59,8 +90,10 @@ lt_chat_view_set_shown (LtChatView *self,
   g_return_if_fail (LT_IS_CHAT_VIEW (self));
 
   lt_chat1_call_set_focused (self->chat, shown ? self->conversation : "", NULL, NULL, NULL);
-  if (shown)
-    lt_chat1_call_mark_read (self->chat, self->conversation, NULL, NULL, NULL);
+  if (!shown)
+    return;
+  lt_chat1_call_mark_read (self->chat, self->conversation, NULL, NULL, NULL);
+  focus_composer_unless_inside (self);
 }
 
 static const char *
@@ -70,6 +103,113 @@ own_username (LtChatView *self)
 
   return username != NULL ? username : "";
 }
+
+static gboolean
+is_room (LtChatView *self)
+{
+  return self->conversation[0] == '#';
+}
+
+/* History and scrolling ---------------------------------------------------- */
+
+static GtkAdjustment *
+vadjustment (LtChatView *self)
+{
+  return gtk_scrolled_window_get_vadjustment (self->scroller);
+}
+
+static gboolean
+is_at_bottom (GtkAdjustment *adjustment)
+{
+  return gtk_adjustment_get_value (adjustment) + gtk_adjustment_get_page_size (adjustment)
+         >= gtk_adjustment_get_upper (adjustment) - BOTTOM_SLACK;
+}
+
+static void on_history (GObject      *source,
+                        GAsyncResult *result,
+                        gpointer      user_data);
+
+/* The page before the oldest message there is (the newest page while
+ * there is none), unless a request is under way or nothing is older. */
+static void
+load_older (LtChatView *self)
+{
+  if (self->loading_older || self->has_oldest)
+    return;
+
+  self->loading_older = TRUE;
+  lt_chat1_call_get_history (self->chat, self->conversation,
+                             lt_message_list_get_oldest_id (self->messages), HISTORY_PAGE,
+                             self->cancellable, on_history, g_object_ref (self));
+}
+
+static void
+on_history (GObject      *source,
+            GAsyncResult *result,
+            gpointer      user_data)
+{
+  g_autoptr(LtChatView) self = user_data;
+  g_autoptr(GVariant) page = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!lt_chat1_call_get_history_finish (LT_CHAT1 (source), &page, result, &error))
+    {
+      if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
+        {
+          g_message ("No history of %s: %s", self->conversation, error->message);
+          self->loading_older = FALSE;
+        }
+      return;
+    }
+
+  self->loading_older = FALSE;
+  self->has_oldest = g_variant_n_children (page) < HISTORY_PAGE;
+  lt_message_list_prepend_page (self->messages, page, own_username (self));
+}
+
+static void
+on_edge_reached (LtChatView     *self,
+                 GtkPositionType position)
+{
+  if (position == GTK_POS_TOP)
+    load_older (self);
+}
+
+static void
+on_scrolled (LtChatView    *self,
+             GtkAdjustment *adjustment)
+{
+  self->follows_end = is_at_bottom (adjustment);
+}
+
+/* The list grew or the view's size changed: follow the end if the
+ * person was there, and fetch more while the list does not fill the
+ * view (then there is no scrolling up to ask for it). */
+static void
+on_extent_changed (LtChatView    *self,
+                   GtkAdjustment *adjustment)
+{
+  double page_size = gtk_adjustment_get_page_size (adjustment);
+
+  if (self->follows_end)
+    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) - page_size);
+  if (page_size > 0 && gtk_adjustment_get_upper (adjustment) <= page_size)
+    load_older (self);
+}
+
+static void
+watch_scrolling (LtChatView *self)
+{
+  GtkAdjustment *adjustment = vadjustment (self);
+
+  self->follows_end = TRUE;
+  g_signal_connect_object (adjustment, "value-changed", G_CALLBACK (on_scrolled), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (adjustment, "changed", G_CALLBACK (on_extent_changed), self,
+                           G_CONNECT_SWAPPED);
+}
+
+/* What the daemon says ----------------------------------------------------- */
 
 static void
 on_message_received (LtChat1    *chat,
@@ -112,21 +252,74 @@ on_message_failed (LtChat1    *chat,
 }
 
 static void
-on_history (GObject      *source,
-            GAsyncResult *result,
-            gpointer      user_data)
+add_system_line (LtChatView *self,
+                 const char *text)
 {
-  g_autoptr(LtChatView) self = user_data;
-  g_autoptr(GVariant) page = NULL;
-  g_autoptr(GError) error = NULL;
-
-  if (!lt_chat1_call_get_history_finish (LT_CHAT1 (source), &page, result, &error))
-    {
-      g_message ("No history of %s: %s", self->conversation, error->message);
-      return;
-    }
-  lt_message_list_prepend_page (self->messages, page, own_username (self));
+  lt_message_list_add_system (self->messages, g_get_real_time () / 1000, text);
 }
+
+static void
+on_room_membership (LtChat1    *chat,
+                    const char *room,
+                    const char *username,
+                    gboolean    joined,
+                    LtChatView *self)
+{
+  g_autofree char *line = NULL;
+
+  if (g_strcmp0 (room, self->conversation) != 0)
+    return;
+
+  if (joined)
+    /* Translators: a line in a room's conversation; the first %s is a
+     * username ("bob"), the second the room ("#lobby"). */
+    line = g_strdup_printf (_("%s joined %s"), username, room);
+  else
+    /* Translators: a line in a room's conversation; the first %s is a
+     * username ("bob"), the second the room ("#lobby"). */
+    line = g_strdup_printf (_("%s left %s"), username, room);
+  add_system_line (self, line);
+}
+
+static void
+on_presence_changed (LtChat1    *chat,
+                     const char *username,
+                     const char *nickname,
+                     gboolean    online,
+                     LtChatView *self)
+{
+  g_autofree char *line = NULL;
+
+  if (is_room (self) || g_strcmp0 (username, self->conversation) != 0)
+    return;
+
+  if (online)
+    /* Translators: a line in a private conversation; %s is the other
+     * person's username. */
+    line = g_strdup_printf (_("%s is online"), username);
+  else
+    /* Translators: a line in a private conversation; %s is the other
+     * person's username. */
+    line = g_strdup_printf (_("%s went offline"), username);
+  add_system_line (self, line);
+}
+
+static void
+watch_chat (LtChatView *self)
+{
+  g_signal_connect_object (self->chat, "message-received", G_CALLBACK (on_message_received),
+                           self, 0);
+  g_signal_connect_object (self->chat, "message-sent", G_CALLBACK (on_message_sent), self, 0);
+  g_signal_connect_object (self->chat, "message-failed", G_CALLBACK (on_message_failed), self,
+                           0);
+  g_signal_connect_object (self->chat, "room-membership", G_CALLBACK (on_room_membership),
+                           self, 0);
+  g_signal_connect_object (self->chat, "presence-changed", G_CALLBACK (on_presence_changed),
+                           self, 0);
+  load_older (self);
+}
+
+/* The composer ------------------------------------------------------------- */
 
 typedef struct
 {
@@ -155,15 +348,34 @@ on_sent (GObject      *source,
   if (lt_chat1_call_send_message_finish (LT_CHAT1 (source), &local_id, result, &error))
     lt_message_list_add_pending (sending->self->messages, local_id, sending->ts,
                                  own_username (sending->self), sending->text);
-  else
+  else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     g_message ("Could not send to %s: %s", sending->self->conversation, error->message);
   sending_free (sending);
 }
 
-static void
-on_entry_activate (LtChatView *self)
+static GtkTextBuffer *
+composer_buffer (LtChatView *self)
 {
-  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->entry));
+  return gtk_text_view_get_buffer (self->text_view);
+}
+
+/* The text written, without the blanks around it. */
+static char *
+composed_text (LtChatView *self)
+{
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (composer_buffer (self), &start, &end);
+  return g_strstrip (gtk_text_buffer_get_text (composer_buffer (self), &start, &end, FALSE));
+}
+
+static void
+send_composed (GtkWidget  *widget,
+               const char *action_name,
+               GVariant   *parameter)
+{
+  LtChatView *self = LT_CHAT_VIEW (widget);
+  g_autofree char *text = composed_text (self);
   Sending *sending;
 
   if (*text == '\0')
@@ -171,23 +383,62 @@ on_entry_activate (LtChatView *self)
 
   sending = g_new0 (Sending, 1);
   sending->self = g_object_ref (self);
-  sending->text = g_strdup (text);
+  sending->text = g_steal_pointer (&text);
   sending->ts = g_get_real_time () / 1000;
-  lt_chat1_call_send_message (self->chat, self->conversation, text, NULL, on_sent, sending);
-  gtk_editable_set_text (GTK_EDITABLE (self->entry), "");
+  /* What the person sends, they want to see: back to the end. */
+  self->follows_end = TRUE;
+  lt_chat1_call_send_message (self->chat, self->conversation, sending->text, self->cancellable,
+                              on_sent, sending);
+  gtk_text_buffer_set_text (composer_buffer (self), "", -1);
 }
 
 static void
-watch_chat (LtChatView *self)
+on_composer_changed (LtChatView *self)
 {
-  g_signal_connect_object (self->chat, "message-received", G_CALLBACK (on_message_received),
-                           self, 0);
-  g_signal_connect_object (self->chat, "message-sent", G_CALLBACK (on_message_sent), self, 0);
-  g_signal_connect_object (self->chat, "message-failed", G_CALLBACK (on_message_failed), self,
-                           0);
-  lt_chat1_call_get_history (self->chat, self->conversation, 0, HISTORY_PAGE, NULL, on_history,
-                             g_object_ref (self));
+  g_autofree char *text = composed_text (self);
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (composer_buffer (self), &start, &end);
+  gtk_widget_set_visible (self->placeholder, gtk_text_iter_equal (&start, &end));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat-view.send", *text != '\0');
 }
+
+static gboolean
+is_enter (guint keyval)
+{
+  return keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter;
+}
+
+/* Ctrl+Enter always sends; plain Enter only with enter-sends.  Every
+ * other Enter goes on to the text view, which starts a new line. */
+static gboolean
+on_key_pressed (LtChatView     *self,
+                guint           keyval,
+                guint           keycode,
+                GdkModifierType state)
+{
+  GdkModifierType modifiers = state & gtk_accelerator_get_default_mod_mask ();
+
+  if (!is_enter (keyval))
+    return FALSE;
+  if (modifiers == GDK_CONTROL_MASK
+      || (modifiers == 0 && g_settings_get_boolean (self->settings, "enter-sends")))
+    {
+      gtk_widget_activate_action (GTK_WIDGET (self), "chat-view.send", NULL);
+      return TRUE;
+    }
+  return FALSE;
+}
+
+static void
+on_emoji_picked (LtChatView *self,
+                 const char *emoji)
+{
+  gtk_text_buffer_insert_at_cursor (composer_buffer (self), emoji, -1);
+  gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
+}
+
+/* Life --------------------------------------------------------------------- */
 
 /**
  * lt_chat_view_new:
@@ -204,6 +455,12 @@ lt_chat_view_new (LtChat1    *chat,
   return g_object_new (LT_TYPE_CHAT_VIEW, "chat", chat, "conversation", conversation, NULL);
 }
 
+static gboolean
+lt_chat_view_grab_focus (GtkWidget *widget)
+{
+  return gtk_widget_grab_focus (GTK_WIDGET (LT_CHAT_VIEW (widget)->text_view));
+}
+
 static void
 lt_chat_view_constructed (GObject *object)
 {
@@ -217,9 +474,11 @@ lt_chat_view_dispose (GObject *object)
 {
   LtChatView *self = LT_CHAT_VIEW (object);
 
+  g_cancellable_cancel (self->cancellable);
   gtk_widget_dispose_template (GTK_WIDGET (self), LT_TYPE_CHAT_VIEW);
   g_clear_object (&self->chat);
   g_clear_object (&self->messages);
+  g_clear_object (&self->settings);
 
   G_OBJECT_CLASS (lt_chat_view_parent_class)->dispose (object);
 }
@@ -229,6 +488,7 @@ lt_chat_view_finalize (GObject *object)
 {
   LtChatView *self = LT_CHAT_VIEW (object);
 
+  g_clear_object (&self->cancellable);
   g_clear_pointer (&self->conversation, g_free);
 
   G_OBJECT_CLASS (lt_chat_view_parent_class)->finalize (object);
@@ -287,6 +547,7 @@ lt_chat_view_class_init (LtChatViewClass *klass)
   object_class->finalize = lt_chat_view_finalize;
   object_class->get_property = lt_chat_view_get_property;
   object_class->set_property = lt_chat_view_set_property;
+  widget_class->grab_focus = lt_chat_view_grab_focus;
 
   properties[PROP_CHAT] =
     g_param_spec_object ("chat", NULL, NULL, LT_TYPE_CHAT1,
@@ -296,11 +557,17 @@ lt_chat_view_class_init (LtChatViewClass *klass)
                          G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
+  gtk_widget_class_install_action (widget_class, "chat-view.send", NULL, send_composed);
+
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/liaotian/Liaotian/lt-chat-view.ui");
+  gtk_widget_class_bind_template_child (widget_class, LtChatView, scroller);
   gtk_widget_class_bind_template_child (widget_class, LtChatView, messages_view);
-  gtk_widget_class_bind_template_child (widget_class, LtChatView, entry);
-  gtk_widget_class_bind_template_callback (widget_class, on_entry_activate);
+  gtk_widget_class_bind_template_child (widget_class, LtChatView, text_view);
+  gtk_widget_class_bind_template_child (widget_class, LtChatView, placeholder);
+  gtk_widget_class_bind_template_callback (widget_class, on_edge_reached);
+  gtk_widget_class_bind_template_callback (widget_class, on_key_pressed);
+  gtk_widget_class_bind_template_callback (widget_class, on_emoji_picked);
 }
 
 static void
@@ -309,9 +576,17 @@ lt_chat_view_init (LtChatView *self)
   g_autoptr(GtkNoSelection) selection = NULL;
 
   g_type_ensure (LT_TYPE_MESSAGE);
+  g_type_ensure (LT_TYPE_MESSAGE_ROW);
   gtk_widget_init_template (GTK_WIDGET (self));
 
+  self->settings = g_settings_new ("org.liaotian.Liaotian");
+  self->cancellable = g_cancellable_new ();
   self->messages = lt_message_list_new ();
   selection = gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->messages)));
   gtk_list_view_set_model (self->messages_view, GTK_SELECTION_MODEL (selection));
+
+  g_signal_connect_object (composer_buffer (self), "changed", G_CALLBACK (on_composer_changed),
+                           self, G_CONNECT_SWAPPED);
+  on_composer_changed (self);
+  watch_scrolling (self);
 }
