@@ -565,6 +565,47 @@ sync_properties (LtDaemonService *self)
   lt_chat1_set_nickname (object, lt_daemon_get_nickname (self->daemon));
 }
 
+/* The skeleton's own handler of property writes, which the one below
+ * calls for a value it accepts. */
+static GDBusInterfaceVTable checked_vtable;
+static GDBusInterfaceSetPropertyFunc skeleton_set_property;
+
+/* A Server that is not host[:port] is refused with InvalidArgument
+ * before the skeleton takes it, rather than stored and failing at each
+ * connection attempt. */
+static gboolean
+set_property_checked (GDBusConnection *connection,
+                      const char      *sender,
+                      const char      *object_path,
+                      const char      *interface_name,
+                      const char      *property_name,
+                      GVariant        *value,
+                      GError         **error,
+                      gpointer         user_data)
+{
+  if (g_str_equal (property_name, "Server")
+      && !lt_daemon_check_server (g_variant_get_string (value, NULL), error))
+    return FALSE;
+
+  return skeleton_set_property (connection, sender, object_path, interface_name, property_name,
+                                value, error, user_data);
+}
+
+static GDBusInterfaceVTable *
+get_checked_vtable (GDBusInterfaceSkeleton *skeleton)
+{
+  GDBusInterfaceSkeletonClass *parent_class =
+    G_DBUS_INTERFACE_SKELETON_CLASS (lt_daemon_service_parent_class);
+
+  if (skeleton_set_property == NULL)
+    {
+      checked_vtable = *parent_class->get_vtable (skeleton);
+      skeleton_set_property = checked_vtable.set_property;
+      checked_vtable.set_property = set_property_checked;
+    }
+  return &checked_vtable;
+}
+
 /* Server written over D-Bus: the skeleton holds the new value. */
 static void
 on_server_notify (LtDaemonService *self)
@@ -660,8 +701,10 @@ static void
 lt_daemon_service_class_init (LtDaemonServiceClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GDBusInterfaceSkeletonClass *skeleton_class = G_DBUS_INTERFACE_SKELETON_CLASS (klass);
 
   object_class->finalize = lt_daemon_service_finalize;
+  skeleton_class->get_vtable = get_checked_vtable;
 }
 
 static void

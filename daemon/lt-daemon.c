@@ -1629,6 +1629,46 @@ lt_daemon_get_state (LtDaemon *self)
   return self->state;
 }
 
+static gboolean
+has_space_or_control (const char *text)
+{
+  for (const char *c = text; *c != '\0'; c++)
+    if (g_ascii_isspace (*c) || g_ascii_iscntrl (*c))
+      return TRUE;
+  return FALSE;
+}
+
+/**
+ * lt_daemon_check_server:
+ * @server: a server address as a person typed it
+ * @error: where to say what is wrong with it
+ *
+ * Whether @server can be connected to: `host` or `host:port`, with an
+ * IPv6 address in brackets, without spaces or control characters.
+ *
+ * Returns: %TRUE if it is such an address, else %FALSE with
+ *   %LT_DAEMON_ERROR_INVALID_ARGUMENT
+ */
+gboolean
+lt_daemon_check_server (const char *server,
+                        GError    **error)
+{
+  g_autoptr(GSocketConnectable) address = NULL;
+  g_autoptr(GError) parse_error = NULL;
+
+  g_return_val_if_fail (server != NULL, FALSE);
+
+  if (*server != '\0' && !has_space_or_control (server))
+    address = g_network_address_parse (server, LT_DEFAULT_PORT, &parse_error);
+  if (address != NULL)
+    return TRUE;
+
+  g_set_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_INVALID_ARGUMENT,
+               "server: “%s” is not host or host:port, e.g. chat.example.org:%d", server,
+               LT_DEFAULT_PORT);
+  return FALSE;
+}
+
 const char *
 lt_daemon_get_server (LtDaemon *self)
 {

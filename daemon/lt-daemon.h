@@ -31,6 +31,8 @@ const char *lt_daemon_state_to_string (LtDaemonState state);
 G_DECLARE_FINAL_TYPE (LtDaemon, lt_daemon, LT, DAEMON, GObject)
 
 LtDaemon *lt_daemon_new (const char *server);
+gboolean lt_daemon_check_server (const char *server,
+                                 GError    **error);
 LtDaemonState lt_daemon_get_state (LtDaemon *self);
 const char *lt_daemon_get_server (LtDaemon *self);
 void lt_daemon_set_server (LtDaemon   *self,

@@ -117,7 +117,8 @@ parse_options (int    *argc,
   g_option_context_set_translation_domain (context, GETTEXT_PACKAGE);
   g_option_context_set_summary (context, _("The Liaotian chat session daemon."));
   g_option_context_add_main_entries (context, entries, GETTEXT_PACKAGE);
-  if (!g_option_context_parse (context, argc, argv, &error))
+  if (!g_option_context_parse (context, argc, argv, &error)
+      || (opt_server != NULL && !lt_daemon_check_server (opt_server, &error)))
     {
       g_printerr ("%s\n", error->message);
       return FALSE;

@@ -342,6 +342,35 @@ test_server_property (Fixture      *fixture,
   lt_test_assert_call_error (alice, "Login", login_args ("alice", LT_TEST_PASSWORD), "Offline");
 }
 
+/* A Server that is not host[:port] is refused and changes nothing. */
+static void
+test_server_property_refused (Fixture      *fixture,
+                              gconstpointer data)
+{
+  LtTestSession *alice = fixture->session;
+  const char *bad[] = { "", "chat example org", "host:port", "[::1", "host:99999" };
+  g_autofree char *server = g_strdup_printf ("'127.0.0.1:%u'",
+                                             lt_test_server_get_port (fixture->base.server));
+
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GVariant) reply = NULL;
+
+      reply = lt_test_session_call (alice, "org.freedesktop.DBus.Properties", "Set",
+                                    g_variant_new ("(ssv)", LT_TEST_INTERFACE, "Server",
+                                                   g_variant_new_string (bad[i])),
+                                    &error);
+      if (error == NULL || !g_dbus_error_is_remote_error (error)
+          || g_strcmp0 (g_dbus_error_get_remote_error (error),
+                        "org.liaotian.Chat1.Error.InvalidArgument") != 0)
+        lt_test_fail ("Expected Server \"%s\" to be refused with InvalidArgument; got %s", bad[i],
+                      error != NULL ? error->message : "success");
+    }
+  lt_test_assert_property (alice, "Server", server);
+  g_assert_false (lt_test_session_has_setting (alice, "server", NULL));
+}
+
 /* A second liaotiand --replace takes the name; the first exits with 0. */
 static void
 test_replace (Fixture      *fixture,
@@ -466,6 +495,7 @@ main (int   argc,
   add_test ("/daemon-dbus/rooms", test_rooms);
   add_test ("/daemon-dbus/presence", test_presence);
   add_test ("/daemon-dbus/server-property", test_server_property);
+  add_test ("/daemon-dbus/server-property-refused", test_server_property_refused);
   add_test ("/daemon-dbus/replace", test_replace);
   add_test ("/daemon-dbus/sigterm", test_sigterm);
   add_test ("/daemon-dbus/gdbus", test_gdbus);
