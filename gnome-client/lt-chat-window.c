@@ -2,11 +2,14 @@
 /* LtChatWindow: one peer's private chat, an LtChatView under a header
  * bar titled with the peer.  While the window is active the view is
  * the focused conversation (SetFocused), so that the daemon posts no
- * notification for it, and it is marked read. */
+ * notification for it, and it is marked read.  A connection banner
+ * under the header bar says when the daemon is not logged in. */
 #include "config.h"
 
 #include "lt-chat-view.h"
 #include "lt-chat-window.h"
+#include "lt-connection-banner.h"
+#include "lt-window-size.h"
 
 #include <glib/gi18n.h>
 
@@ -17,6 +20,7 @@ struct _LtChatWindow
   LtChatView *view;
 
   AdwWindowTitle *title;
+  LtConnectionBanner *banner;
   GtkBox *content;
 };
 
@@ -52,6 +56,7 @@ lt_chat_window_new (LtApplication *application,
 
   self = g_object_new (LT_TYPE_CHAT_WINDOW, "application", application, "title", peer, NULL);
   adw_window_title_set_title (self->title, peer);
+  lt_connection_banner_set_chat (self->banner, lt_application_get_chat (application));
   self->view = lt_chat_view_new (lt_application_get_chat (application), peer);
   gtk_widget_set_vexpand (GTK_WIDGET (self->view), TRUE);
   gtk_box_append (self->content, GTK_WIDGET (self->view));
@@ -77,7 +82,9 @@ lt_chat_window_class_init (LtChatWindowClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/liaotian/Liaotian/lt-chat-window.ui");
+  g_type_ensure (LT_TYPE_CONNECTION_BANNER);
   gtk_widget_class_bind_template_child (widget_class, LtChatWindow, title);
+  gtk_widget_class_bind_template_child (widget_class, LtChatWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, LtChatWindow, content);
 }
 
@@ -85,4 +92,5 @@ static void
 lt_chat_window_init (LtChatWindow *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
+  lt_window_size_remember (GTK_WINDOW (self), "chat-window-width", "chat-window-height", NULL);
 }

@@ -44,6 +44,15 @@ static const ErrorText error_texts[] = {
     LT_ERROR_FIELD_NONE },
 };
 
+/* InvalidArgument in words for the one field a form checks, as the
+ * daemon's rules are (docs/DBUS.md §5). */
+static const ErrorText invalid_texts[] = {
+  { NULL, N_("A room name is # and 1 to 32 of a–z, 0–9, “_”, “.” and “-”"),
+    LT_ERROR_FIELD_ROOM },
+  { NULL, N_("A password has at least 8 characters"), LT_ERROR_FIELD_NEW_PASSWORD },
+  { NULL, N_("You cannot add yourself as a friend"), LT_ERROR_FIELD_USERNAME },
+};
+
 static const char generic_text[] = N_("Something went wrong. Please try again.");
 
 static const ErrorText *
@@ -102,5 +111,44 @@ lt_error_text_for_error (const GError *error,
   g_return_val_if_fail (error != NULL, NULL);
 
   name = g_dbus_error_get_remote_error (error);
+  return lt_error_text_for (name, field);
+}
+
+/**
+ * lt_error_text_for_form:
+ * @error: the error of a D-Bus call to liaotiand
+ * @invalid_field: the field of the form that the daemon's
+ *   InvalidArgument concerns, for the one call the form makes
+ * @field: (out) (optional): the field the error concerns
+ *
+ * The same as lt_error_text_for_error(), except that InvalidArgument,
+ * which the daemon gives for a value that breaks a rule, is said for
+ * @invalid_field (a room name, a new password, a username) rather
+ * than in general words.
+ *
+ * Returns: a translated sentence saying what went wrong
+ */
+const char *
+lt_error_text_for_form (const GError *error,
+                        LtErrorField  invalid_field,
+                        LtErrorField *field)
+{
+  g_autofree char *name = NULL;
+
+  g_return_val_if_fail (error != NULL, NULL);
+
+  name = g_dbus_error_get_remote_error (error);
+  if (g_strcmp0 (name, ERROR_PREFIX "InvalidArgument") == 0)
+    {
+      for (guint i = 0; i < G_N_ELEMENTS (invalid_texts); i++)
+        {
+          if (invalid_texts[i].field == invalid_field)
+            {
+              if (field != NULL)
+                *field = invalid_field;
+              return _(invalid_texts[i].text);
+            }
+        }
+    }
   return lt_error_text_for (name, field);
 }

@@ -16,6 +16,7 @@ G_BEGIN_DECLS
  * @LT_ERROR_FIELD_ROOM: a room name
  * @LT_ERROR_FIELD_MESSAGE: the text of a message
  * @LT_ERROR_FIELD_SERVER: the server address (Preferences)
+ * @LT_ERROR_FIELD_NEW_PASSWORD: the new password of a password change
  *
  * The field of a form an error concerns, so that a view can show the
  * error next to it.
@@ -31,11 +32,15 @@ typedef enum
   LT_ERROR_FIELD_ROOM,
   LT_ERROR_FIELD_MESSAGE,
   LT_ERROR_FIELD_SERVER,
+  LT_ERROR_FIELD_NEW_PASSWORD,
 } LtErrorField;
 
 const char *lt_error_text_for (const char   *dbus_error_name,
                                LtErrorField *field);
 const char *lt_error_text_for_error (const GError *error,
                                      LtErrorField *field);
+const char *lt_error_text_for_form (const GError *error,
+                                    LtErrorField  invalid_field,
+                                    LtErrorField *field);
 
 G_END_DECLS

@@ -99,6 +99,36 @@ test_from_gerror (void)
   g_assert_cmpstr (lt_error_text_for_error (local, NULL), ==, generic_text ());
 }
 
+/* A form says InvalidArgument for the field it checks, in words of its
+ * own; other errors as lt_error_text_for_error() does. */
+static void
+test_for_form (void)
+{
+  g_autoptr(GError) invalid =
+    g_dbus_error_new_for_dbus_error ("org.liaotian.Chat1.Error.InvalidArgument", "Bad room");
+  g_autoptr(GError) wrong =
+    g_dbus_error_new_for_dbus_error ("org.liaotian.Chat1.Error.WrongPassword", "Wrong password");
+  const LtErrorField checked[] = {
+    LT_ERROR_FIELD_ROOM, LT_ERROR_FIELD_NEW_PASSWORD, LT_ERROR_FIELD_USERNAME,
+  };
+  LtErrorField field = -1;
+
+  for (guint i = 0; i < G_N_ELEMENTS (checked); i++)
+    {
+      const char *text = lt_error_text_for_form (invalid, checked[i], &field);
+
+      g_test_message ("InvalidArgument for field %d: %s", checked[i], text);
+      g_assert_cmpstr (text, !=, lt_error_text_for_error (invalid, NULL));
+      g_assert_cmpint (field, ==, checked[i]);
+    }
+  g_assert_cmpstr (lt_error_text_for_form (invalid, LT_ERROR_FIELD_EMAIL, &field), ==,
+                   lt_error_text_for_error (invalid, NULL));
+  g_assert_cmpint (field, ==, LT_ERROR_FIELD_NONE);
+  g_assert_cmpstr (lt_error_text_for_form (wrong, LT_ERROR_FIELD_NEW_PASSWORD, &field), ==,
+                   "This password is not correct");
+  g_assert_cmpint (field, ==, LT_ERROR_FIELD_PASSWORD);
+}
+
 /* The sentences go through gettext, in the domain the application
  * binds: with the zh_CN catalogue the build made, they are Chinese. */
 static void
@@ -133,6 +163,7 @@ main (int   argc,
   g_test_add_func ("/client-errors/every-error", test_every_error);
   g_test_add_func ("/client-errors/unknown", test_unknown);
   g_test_add_func ("/client-errors/from-gerror", test_from_gerror);
+  g_test_add_func ("/client-errors/for-form", test_for_form);
   g_test_add_func ("/client-errors/translated", test_translated);
 
   return g_test_run ();

@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+#pragma once
+
+#include <gtk/gtk.h>
+
+G_BEGIN_DECLS
+
+void lt_form_show_error (GtkLabel   *label,
+                         GtkWidget  *row,
+                         const char *text);
+void lt_form_clear_error (GtkLabel  *label,
+                          GtkWidget *first_row,
+                          ...) G_GNUC_NULL_TERMINATED;
+void lt_form_set_busy (GtkWidget *form,
+                       GtkButton *button,
+                       gboolean   busy);
+char *lt_form_room_name (GtkEditable *editable);
+
+G_END_DECLS
