@@ -40,7 +40,9 @@ struct _LtChatView
   gboolean has_oldest;   /* a page came back short: there is nothing older */
   gboolean follows_end;  /* the person was at the bottom before the latest change */
 
+  /* The template's children, bound so that dispose_template() unparents both. */
   GtkScrolledWindow *scroller;
+  GtkWidget *composer;
   GtkListView *messages_view;
   GtkTextView *text_view;
   GtkWidget *placeholder;
@@ -562,6 +564,7 @@ lt_chat_view_class_init (LtChatViewClass *klass)
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/liaotian/Liaotian/lt-chat-view.ui");
   gtk_widget_class_bind_template_child (widget_class, LtChatView, scroller);
+  gtk_widget_class_bind_template_child (widget_class, LtChatView, composer);
   gtk_widget_class_bind_template_child (widget_class, LtChatView, messages_view);
   gtk_widget_class_bind_template_child (widget_class, LtChatView, text_view);
   gtk_widget_class_bind_template_child (widget_class, LtChatView, placeholder);
