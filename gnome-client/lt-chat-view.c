@@ -39,6 +39,7 @@ struct _LtChatView
   gboolean loading_older;
   gboolean has_oldest;   /* a page came back short: there is nothing older */
   gboolean follows_end;  /* the person was at the bottom before the latest change */
+  guint scroll_to_end_id;
 
   /* The template's children, bound so that dispose_template() unparents both. */
   GtkScrolledWindow *scroller;
@@ -184,17 +185,33 @@ on_scrolled (LtChatView    *self,
   self->follows_end = is_at_bottom (adjustment);
 }
 
-/* The list grew or the view's size changed: follow the end if the
- * person was there, and fetch more while the list does not fill the
- * view (then there is no scrolling up to ask for it). */
+static gboolean
+scroll_to_end (gpointer user_data)
+{
+  LtChatView *self = user_data;
+  GtkAdjustment *adjustment = vadjustment (self);
+
+  self->scroll_to_end_id = 0;
+  gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment)
+                                          - gtk_adjustment_get_page_size (adjustment));
+  return G_SOURCE_REMOVE;
+}
+
+/* The list grew or the view's size changed.  The list view keeps the
+ * row it is anchored to in place, also when an older page comes before
+ * it; at the end, the person wants to see the new messages instead.
+ * While the messages do not fill the view, there is no scrolling up to
+ * ask for older ones: ask at once. */
 static void
 on_extent_changed (LtChatView    *self,
                    GtkAdjustment *adjustment)
 {
   double page_size = gtk_adjustment_get_page_size (adjustment);
 
-  if (self->follows_end)
-    gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment) - page_size);
+  /* Not in the middle of the list view's size allocation, which this
+   * signal is part of: scrolling then would leave rows unallocated. */
+  if (self->follows_end && self->scroll_to_end_id == 0)
+    self->scroll_to_end_id = g_idle_add (scroll_to_end, self);
   if (page_size > 0 && gtk_adjustment_get_upper (adjustment) <= page_size)
     load_older (self);
 }
@@ -477,6 +494,7 @@ lt_chat_view_dispose (GObject *object)
   LtChatView *self = LT_CHAT_VIEW (object);
 
   g_cancellable_cancel (self->cancellable);
+  g_clear_handle_id (&self->scroll_to_end_id, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), LT_TYPE_CHAT_VIEW);
   g_clear_object (&self->chat);
   g_clear_object (&self->messages);
