@@ -435,6 +435,42 @@ wait_history_loaded (Fixture *fixture)
   run_for (SETTLE_MS);
 }
 
+/* Scrolled to the end of a list longer than the view. */
+static gboolean
+is_at_bottom (Fixture *fixture)
+{
+  GtkAdjustment *adjustment = scroll_adjustment (fixture);
+  double page_size = gtk_adjustment_get_page_size (adjustment);
+  double upper = gtk_adjustment_get_upper (adjustment);
+
+  return upper > page_size && gtk_adjustment_get_value (adjustment) + page_size >= upper - 1;
+}
+
+/* The row of @text is on screen, not just made for later. */
+static gboolean
+row_in_view (Fixture    *fixture,
+             const char *text)
+{
+  LtMessageRow *row = find_row (fixture, text);
+  GtkWidget *scroller = find_descendant (GTK_WIDGET (fixture->view), GTK_TYPE_SCROLLED_WINDOW);
+  graphene_rect_t bounds;
+
+  return row != NULL && gtk_widget_get_mapped (GTK_WIDGET (row))
+         && gtk_widget_compute_bounds (GTK_WIDGET (row), scroller, &bounds)
+         && bounds.origin.y + bounds.size.height > 0
+         && bounds.origin.y < gtk_widget_get_height (scroller);
+}
+
+static char *
+describe_scroll (Fixture *fixture)
+{
+  GtkAdjustment *adjustment = scroll_adjustment (fixture);
+
+  return g_strdup_printf ("scrolled to %g of %g (page %g)", gtk_adjustment_get_value (adjustment),
+                          gtk_adjustment_get_upper (adjustment),
+                          gtk_adjustment_get_page_size (adjustment));
+}
+
 /* Setting up the view -------------------------------------------------------- */
 
 static void
@@ -555,6 +591,38 @@ test_older_pages (Fixture      *fixture,
   assert_history_calls (fixture, 3);
 }
 
+/* At the bottom, the view follows new messages; scrolled up to read,
+ * it stays where the person is. */
+static void
+test_follows_end (Fixture      *fixture,
+                  gconstpointer data)
+{
+  GtkAdjustment *adjustment;
+  double reading_at;
+
+  seed_messages (fixture);
+  show_view (fixture, "bob");
+  wait_for (n_shown (fixture) == 50 && is_at_bottom (fixture),
+            "Expected the newest 50 messages, scrolled to the bottom; got %u, %s",
+            n_shown (fixture), describe_scroll (fixture));
+
+  lt_test_bus_send (fixture->bob, "alice", "at the bottom");
+  wait_for (row_in_view (fixture, "at the bottom") && is_at_bottom (fixture),
+            "Expected “at the bottom” in view, scrolled to the bottom; got %s, %s",
+            row_in_view (fixture, "at the bottom") ? "it" : "not it", describe_scroll (fixture));
+
+  adjustment = scroll_adjustment (fixture);
+  reading_at = gtk_adjustment_get_upper (adjustment) / 2;
+  gtk_adjustment_set_value (adjustment, reading_at);
+  lt_test_bus_send (fixture->bob, "alice", "while reading");
+  wait_for (n_shown (fixture) == 52, "Expected 52 messages, got %u", n_shown (fixture));
+  run_for (SETTLE_MS);
+  if (gtk_adjustment_get_value (adjustment) != reading_at || row_in_view (fixture, "while reading"))
+    lt_test_fail ("Expected the view to stay at %g, without “while reading”; got %s, %s",
+                  reading_at, describe_scroll (fixture),
+                  row_in_view (fixture, "while reading") ? "with it" : "without it");
+}
+
 /* Own messages, bob's and system lines each have their style class. */
 static void
 test_row_kinds (Fixture      *fixture,
@@ -670,6 +738,7 @@ main (int   argc,
   gtk_test_init (&argc, &argv, NULL);
 
   add_test ("older-pages", test_older_pages);
+  add_test ("follows-end", test_follows_end);
   add_test ("row-kinds", test_row_kinds);
   add_test ("pending-then-sent", test_pending_then_sent);
   add_test ("enter-sends", test_enter_sends);
