@@ -50,6 +50,7 @@ show_text (LtConnectionBanner *self,
 {
   gtk_image_set_from_icon_name (self->icon, icon_name);
   gtk_label_set_label (self->label, text);
+  gtk_widget_set_visible (GTK_WIDGET (self->revealer), TRUE);
   gtk_revealer_set_reveal_child (self->revealer, TRUE);
 }
 
@@ -72,6 +73,15 @@ hide (LtConnectionBanner *self)
   g_clear_handle_id (&self->offline_source, g_source_remove);
   self->long_away = FALSE;
   gtk_revealer_set_reveal_child (self->revealer, FALSE);
+}
+
+/* Once slid away, a screen reader no longer reads it either. */
+static void
+on_child_revealed (LtConnectionBanner *self)
+{
+  if (!gtk_revealer_get_child_revealed (self->revealer)
+      && !gtk_revealer_get_reveal_child (self->revealer))
+    gtk_widget_set_visible (GTK_WIDGET (self->revealer), FALSE);
 }
 
 static void
@@ -206,6 +216,7 @@ lt_connection_banner_class_init (LtConnectionBannerClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LtConnectionBanner, revealer);
   gtk_widget_class_bind_template_child (widget_class, LtConnectionBanner, icon);
   gtk_widget_class_bind_template_child (widget_class, LtConnectionBanner, label);
+  gtk_widget_class_bind_template_callback (widget_class, on_child_revealed);
 }
 
 /* Its style, once per display: the application's style.css is not

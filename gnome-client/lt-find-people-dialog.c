@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-3.0-or-later */
 /* LtFindPeopleDialog: looks a person up by username as it is typed
- * (FindUser, after GtkSearchEntry's pause; a newer query cancels the
- * one under way) and shows them with their online state, a button to
+ * (FindUser, once typing pauses for SEARCH_DELAY_MS; a newer query
+ * cancels the one under way) and shows them with their online state, a button to
  * add them as a friend (AddFriend) and one to write to them (their
  * chat window, through the application). */
 #include "config.h"
@@ -12,6 +12,9 @@
 
 #include <glib/gi18n.h>
 
+/* Not a call to the server per key typed. */
+#define SEARCH_DELAY_MS 300
+
 struct _LtFindPeopleDialog
 {
   AdwWindow parent_instance;
@@ -20,8 +23,9 @@ struct _LtFindPeopleDialog
   GCancellable *cancellable; /* the dialog's calls */
   GCancellable *search;      /* the query under way */
   char *found;               /* the username shown */
+  guint search_source;       /* the pause after typing */
 
-  GtkSearchEntry *search_entry;
+  AdwEntryRow *search_row;
   GtkListBox *results;
   GtkLabel *status;
 };
@@ -141,11 +145,26 @@ clear_results (LtFindPeopleDialog *self)
   g_clear_pointer (&self->found, g_free);
 }
 
+static gboolean
+search (gpointer user_data)
+{
+  LtFindPeopleDialog *self = user_data;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (self->search_row));
+  g_autofree char *query = g_strstrip (g_utf8_strdown (text, -1));
+
+  self->search_source = 0;
+  self->search = g_cancellable_new ();
+  lt_chat1_call_find_user (lt_application_get_chat (self->application), query, self->search,
+                           on_found, self);
+  return G_SOURCE_REMOVE;
+}
+
 static void
 on_search_changed (LtFindPeopleDialog *self)
 {
-  g_autofree char *query = g_strstrip (g_utf8_strdown (gtk_editable_get_text (GTK_EDITABLE (self->search_entry)), -1));
+  g_autofree char *query = g_strstrip (g_strdup (gtk_editable_get_text (GTK_EDITABLE (self->search_row))));
 
+  g_clear_handle_id (&self->search_source, g_source_remove);
   g_cancellable_cancel (self->search);
   g_clear_object (&self->search);
   clear_results (self);
@@ -155,9 +174,7 @@ on_search_changed (LtFindPeopleDialog *self)
       return;
     }
   show_status (self, _("Searching…"));
-  self->search = g_cancellable_new ();
-  lt_chat1_call_find_user (lt_application_get_chat (self->application), query, self->search,
-                           on_found, self);
+  self->search_source = g_timeout_add (SEARCH_DELAY_MS, search, self);
 }
 
 /**
@@ -188,6 +205,7 @@ lt_find_people_dialog_dispose (GObject *object)
   /* The calls may outlive the dialog: their answers have nowhere to go. */
   g_cancellable_cancel (self->cancellable);
   g_cancellable_cancel (self->search);
+  g_clear_handle_id (&self->search_source, g_source_remove);
   gtk_widget_dispose_template (GTK_WIDGET (self), LT_TYPE_FIND_PEOPLE_DIALOG);
   g_clear_object (&self->cancellable);
   g_clear_object (&self->search);
@@ -207,7 +225,7 @@ lt_find_people_dialog_class_init (LtFindPeopleDialogClass *klass)
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/liaotian/Liaotian/lt-find-people-dialog.ui");
-  gtk_widget_class_bind_template_child (widget_class, LtFindPeopleDialog, search_entry);
+  gtk_widget_class_bind_template_child (widget_class, LtFindPeopleDialog, search_row);
   gtk_widget_class_bind_template_child (widget_class, LtFindPeopleDialog, results);
   gtk_widget_class_bind_template_child (widget_class, LtFindPeopleDialog, status);
   gtk_widget_class_bind_template_callback (widget_class, on_search_changed);
