@@ -9,10 +9,12 @@
  * window is a mapped X window with that name), what they show, read
  * over an accessibility bus of the test's own as a screen reader would
  * (lt-test-window-texts.py, python3-pyatspi), and its name on the bus.
- * Bob acts with the gdbus command line, as a script would. */
+ * Bob acts with the gdbus command line, as a script would.  A newcomer
+ * types and clicks over the same accessibility bus (lt-test-ui.py). */
 #include "config.h"
 
 #include <signal.h>
+#include <string.h>
 
 #include "lt-test-bus.h"
 #include "lt-test-display.h"
@@ -41,6 +43,8 @@ setup (Fixture      *fixture,
   lt_test_fixture_setup (&fixture->base, data);
   fixture->alice = lt_test_session_new ("alice", fixture->base.server);
   fixture->bob = lt_test_session_new ("bob", fixture->base.server);
+  /* A restarted server is found again within about a second. */
+  lt_test_session_set_setting (fixture->alice, "reconnect-max-delay", "1");
   lt_test_start_user (fixture->alice, "alice");
   lt_test_start_user (fixture->bob, "bob");
 }
@@ -453,6 +457,193 @@ test_room_message_in_main_window (Fixture      *fixture,
   quit_client (fixture);
 }
 
+/* Runs lt-test-ui.py with @steps (verbs and their arguments, see the
+ * script) over the accessibility bus; fails with what it says when a
+ * step does not happen in time. */
+static void
+drive_ui_at (LT_TEST_LOCATION,
+             Fixture            *fixture,
+             const char * const *steps)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autoptr(GSubprocess) process = NULL;
+  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto(GStrv) argv = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *script = g_test_build_filename (G_TEST_DIST, "lt-test-ui.py", NULL);
+  g_autofree char *timeout = g_strdup_printf ("%d", lt_test_session_timeout_ms () / 1000);
+  g_autofree char *err = NULL;
+
+  launcher = lt_test_session_launcher_new (fixture->alice, G_SUBPROCESS_FLAGS_STDERR_PIPE);
+  g_subprocess_launcher_setenv (launcher, "DISPLAY", g_getenv ("DISPLAY"), TRUE);
+  g_subprocess_launcher_setenv (launcher, "LT_TEST_ATSPI_TIMEOUT", timeout, TRUE);
+  g_subprocess_launcher_setenv (launcher, "AT_SPI_BUS_ADDRESS", fixture->accessibility_address,
+                                TRUE);
+  g_subprocess_launcher_setenv (launcher, "PYTHONIOENCODING", "utf-8", TRUE);
+  /* Debian's python3, which has python3-pyatspi, not one first on PATH. */
+  g_strv_builder_add_many (builder, "/usr/bin/python3", script, NULL);
+  g_strv_builder_addv (builder, (const char **) steps);
+  argv = g_strv_builder_end (builder);
+  process = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv, &error);
+  if (process == NULL)
+    lt_test_fail_at (file, line, func, "Cannot run %s: %s", script, error->message);
+  if (!g_subprocess_communicate_utf8 (process, NULL, NULL, NULL, &err, &error))
+    lt_test_fail_at (file, line, func, "Cannot read from %s: %s", script, error->message);
+  if (!g_subprocess_get_if_exited (process) || g_subprocess_get_exit_status (process) != 0)
+    {
+      g_autofree char *how = lt_test_describe_exit (process);
+
+      lt_test_fail_at (file, line, func, "Driving the client: %s %s", how, err);
+    }
+}
+
+#define drive_ui(fixture, ...) \
+  drive_ui_at (LT_TEST_HERE, (fixture), (const char * const[]) { __VA_ARGS__, NULL })
+
+/* Waits until @username's friends, as ListFriends on @session's
+ * daemon gives them, include @friend. */
+static void
+wait_friend_at (LT_TEST_LOCATION,
+                LtTestSession *session,
+                const char    *friend)
+{
+  gint64 deadline = lt_test_deadline (LT_TEST_BUS_TIMEOUT_MS);
+  g_autofree char *expected = g_strdup_printf ("('%s',", friend);
+
+  for (;;)
+    {
+      g_autoptr(GVariant) reply = lt_test_session_call_ok_at (file, line, func, session,
+                                                              "ListFriends", NULL);
+      g_autofree char *friends = g_variant_print (reply, FALSE);
+
+      if (strstr (friends, expected) != NULL)
+        return;
+      if (g_get_monotonic_time () > deadline)
+        lt_test_fail_at (file, line, func, "Expected %s's ListFriends to list %s within %d ms; "
+                         "it gives %s", lt_test_session_get_name (session), friend,
+                         lt_test_scale_timeout (LT_TEST_BUS_TIMEOUT_MS), friends);
+      g_usleep (50 * 1000);
+    }
+}
+
+#define wait_friend(session, friend) wait_friend_at (LT_TEST_HERE, (session), (friend))
+
+#define NEWCOMER_PASSWORD "first password"
+#define NEWCOMER_NEW_PASSWORD "second password"
+
+/* The login view: a newcomer creates an account (carol) and logs in,
+ * and lands in the main window with #lobby selected. */
+static void
+register_newcomer (Fixture *fixture)
+{
+  drive_ui (fixture,
+            "click", "Create an Account",
+            "in", "Create an Account",
+            "type", "Nickname", "Carol",
+            "type", "Username", "carol",
+            "type", "Password", NEWCOMER_PASSWORD,
+            "type", "Email Address", "carol@example.org",
+            "type", "Phone Number (optional)", "+86 10 5555 0100",
+            "click", "Create Account",
+            "in", "-",
+            "wait", "Your account is ready: log in with your new password",
+            "in", "Log In",
+            "type", "Password", NEWCOMER_PASSWORD,
+            "click", "Log In",
+            "in", "-",
+            "wait", "#lobby",
+            "wait", "No Room Selected");
+}
+
+/* What the issue calls done: a newcomer registers, chats in #lobby,
+ * finds bob and adds him as a friend, creates a room, changes the
+ * password.  Alice's bus is the newcomer's: her daemon is logged out
+ * first, so the client starts on its login view. */
+static void
+test_newcomer (Fixture      *fixture,
+               gconstpointer data)
+{
+  static const char *lobby[] = { "#lobby", "carol says hello", NULL };
+  static const char *room[] = { "#newcomers", "For new people", NULL };
+  g_autoptr(LtTestSession) again = NULL;
+
+  g_variant_unref (lt_test_bus_call_ok (fixture->alice, "Logout", NULL));
+  start_accessibility_bus (fixture);
+  start_client (fixture);
+  wait_one_window (fixture, MAIN_WINDOW_TITLE);
+  register_newcomer (fixture);
+
+  /* The chat view's composer is not driven here: its own tests do. */
+  g_variant_unref (lt_test_bus_call_ok (fixture->alice, "SendMessage",
+                                        g_variant_new ("(ss)", lobby[0], lobby[1])));
+  wait_window_shows (fixture, MAIN_WINDOW_TITLE, lobby);
+
+  drive_ui (fixture,
+            "click", "Add Room or Friend",
+            "click", "Find People…",
+            "in", "Find People",
+            "type", "Username", "bob",
+            "click", "Add Friend",
+            "wait", "Friend Added");
+  wait_friend (fixture->bob, "carol");
+  drive_ui (fixture, "click", "Send Message");
+  wait_one_window (fixture, "bob");
+
+  drive_ui (fixture,
+            "click", "Add Room or Friend",
+            "click", "New Room…",
+            "in", "New Room",
+            "type", "Room Name", "newcomers",
+            "type", "Topic (optional)", room[1],
+            "click", "Create");
+  wait_window_shows (fixture, MAIN_WINDOW_TITLE, room);
+
+  drive_ui (fixture,
+            "click", "Main Menu",
+            "click", "Change Password…",
+            "in", "Change Password",
+            "type", "Current Password", NEWCOMER_PASSWORD,
+            "type", "New Password", NEWCOMER_NEW_PASSWORD,
+            "type", "Repeat New Password", NEWCOMER_NEW_PASSWORD,
+            "click", "Change",
+            "in", "-",
+            "wait", "Password changed");
+
+  /* A fresh login elsewhere: the new password works, the old not. */
+  again = lt_test_session_new ("carol", fixture->base.server);
+  lt_test_start_daemon (again, NULL);
+  lt_test_assert_call_error (again, "Login", g_variant_new ("(ss)", "carol", NEWCOMER_PASSWORD),
+                             "WrongPassword");
+  lt_test_assert_call (again, "Login", g_variant_new ("(ss)", "carol", NEWCOMER_NEW_PASSWORD),
+                       "()");
+
+  quit_client (fixture);
+}
+
+/* The server goes away: the main window says it is reconnecting, and
+ * stops saying so once the server is back. */
+static void
+test_connection_banner (Fixture      *fixture,
+                        gconstpointer data)
+{
+  static const char *lobby[] = { "#lobby", NULL };
+
+  start_accessibility_bus (fixture);
+  start_client (fixture);
+  wait_one_window (fixture, MAIN_WINDOW_TITLE);
+  wait_window_shows (fixture, MAIN_WINDOW_TITLE, lobby);
+  drive_ui (fixture, "gone", "Reconnecting…");
+
+  lt_test_server_kill (fixture->base.server);
+  drive_ui (fixture, "wait", "Reconnecting…");
+
+  lt_test_server_start (fixture->base.server);
+  lt_test_wait_signal (fixture->alice, "'State': <'logged-in'>");
+  drive_ui (fixture, "gone", "Reconnecting…");
+
+  quit_client (fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -468,6 +659,10 @@ main (int   argc,
               test_one_window_per_peer, teardown);
   g_test_add ("/client-session/room-message-in-main-window", Fixture, NULL, setup,
               test_room_message_in_main_window, teardown);
+
+  g_test_add ("/client-session/newcomer", Fixture, NULL, setup, test_newcomer, teardown);
+  g_test_add ("/client-session/connection-banner", Fixture, NULL, setup, test_connection_banner,
+              teardown);
 
   status = g_test_run ();
 
