@@ -45,6 +45,7 @@ struct _LtChatView
   GtkScrolledWindow *scroller;
   GtkWidget *composer;
   GtkListView *messages_view;
+  GtkMenuButton *emoji_button;
   GtkTextView *text_view;
   GtkWidget *placeholder;
 };
@@ -192,6 +193,9 @@ scroll_to_end (gpointer user_data)
   GtkAdjustment *adjustment = vadjustment (self);
 
   self->scroll_to_end_id = 0;
+  /* The person may have scrolled away since this was asked for. */
+  if (!self->follows_end)
+    return G_SOURCE_REMOVE;
   gtk_adjustment_set_value (adjustment, gtk_adjustment_get_upper (adjustment)
                                           - gtk_adjustment_get_page_size (adjustment));
   return G_SOURCE_REMOVE;
@@ -457,6 +461,24 @@ on_emoji_picked (LtChatView *self,
   gtk_widget_grab_focus (GTK_WIDGET (self->text_view));
 }
 
+/* The emoji chooser is made the first time it opens: it builds a
+ * widget for each of thousands of emoji, too much for every chat. */
+static void
+create_emoji_chooser (GtkMenuButton *button,
+                      gpointer       user_data)
+{
+  LtChatView *self = user_data;
+  GtkWidget *chooser;
+
+  if (gtk_menu_button_get_popover (button) != NULL)
+    return;
+
+  chooser = gtk_emoji_chooser_new ();
+  g_signal_connect_object (chooser, "emoji-picked", G_CALLBACK (on_emoji_picked), self,
+                           G_CONNECT_SWAPPED);
+  gtk_menu_button_set_popover (button, chooser);
+}
+
 /* Life --------------------------------------------------------------------- */
 
 /**
@@ -584,11 +606,11 @@ lt_chat_view_class_init (LtChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LtChatView, scroller);
   gtk_widget_class_bind_template_child (widget_class, LtChatView, composer);
   gtk_widget_class_bind_template_child (widget_class, LtChatView, messages_view);
+  gtk_widget_class_bind_template_child (widget_class, LtChatView, emoji_button);
   gtk_widget_class_bind_template_child (widget_class, LtChatView, text_view);
   gtk_widget_class_bind_template_child (widget_class, LtChatView, placeholder);
   gtk_widget_class_bind_template_callback (widget_class, on_edge_reached);
   gtk_widget_class_bind_template_callback (widget_class, on_key_pressed);
-  gtk_widget_class_bind_template_callback (widget_class, on_emoji_picked);
 }
 
 static void
@@ -609,5 +631,6 @@ lt_chat_view_init (LtChatView *self)
   g_signal_connect_object (composer_buffer (self), "changed", G_CALLBACK (on_composer_changed),
                            self, G_CONNECT_SWAPPED);
   on_composer_changed (self);
+  gtk_menu_button_set_create_popup_func (self->emoji_button, create_emoji_chooser, self, NULL);
   watch_scrolling (self);
 }
