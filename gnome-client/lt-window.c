@@ -567,6 +567,7 @@ leave_room_action (GtkWidget  *widget,
 {
   LtWindow *self = LT_WINDOW (widget);
   const char *room = selected_room (self);
+  /* Translators: %s is a room's name, such as #gnome-dev. */
   g_autofree char *heading = g_strdup_printf (_("Leave %s?"), room);
 
   confirm (self, heading,
@@ -600,6 +601,7 @@ remove_friend_action (GtkWidget  *widget,
                       GVariant   *parameter)
 {
   const char *username = g_variant_get_string (parameter, NULL);
+  /* Translators: %s is a username, such as bob. */
   g_autofree char *heading = g_strdup_printf (_("Remove %s from Your Friends?"), username);
 
   confirm (LT_WINDOW (widget), heading,
