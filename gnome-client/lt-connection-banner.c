@@ -155,6 +155,9 @@ lt_connection_banner_dispose (GObject *object)
 
   lt_connection_banner_set_chat (self, NULL);
   g_clear_handle_id (&self->offline_source, g_source_remove);
+  /* AdwBin's own dispose would unparent the revealer again after the
+   * template let go of it: take it out of the bin first. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), LT_TYPE_CONNECTION_BANNER);
 
   G_OBJECT_CLASS (lt_connection_banner_parent_class)->dispose (object);

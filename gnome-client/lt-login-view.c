@@ -621,6 +621,9 @@ lt_login_view_dispose (GObject *object)
   LtLoginView *self = LT_LOGIN_VIEW (object);
 
   g_cancellable_cancel (self->cancellable);
+  /* AdwBin's own dispose would unparent the toast overlay again after
+   * the template let go of it: take it out of the bin first. */
+  adw_bin_set_child (ADW_BIN (self), NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), LT_TYPE_LOGIN_VIEW);
   self->busy_button = NULL;
   g_clear_pointer (&self->busy_label, g_free);
