@@ -13,6 +13,8 @@
  * types and clicks over the same accessibility bus (lt-test-ui.py). */
 #include "config.h"
 
+#include <libintl.h>
+#include <locale.h>
 #include <signal.h>
 #include <string.h>
 
@@ -116,10 +118,12 @@ start_accessibility_bus (Fixture *fixture)
                   lt_test_scale_timeout (LT_TEST_START_TIMEOUT_MS));
 }
 
-/* Starts the client on alice's bus and display, and waits until it
+/* Starts the client on alice's bus and display, in @language (a
+ * LANGUAGE value; NULL for the C locale's English), and waits until it
  * owns its name. */
 static void
-start_client (Fixture *fixture)
+start_client_in (Fixture    *fixture,
+                 const char *language)
 {
   g_autoptr(GSubprocessLauncher) launcher = lt_test_session_launcher_new (fixture->alice,
                                                                           G_SUBPROCESS_FLAGS_NONE);
@@ -140,11 +144,17 @@ start_client (Fixture *fixture)
                                 TRUE);
   g_subprocess_launcher_setenv (launcher, "GSETTINGS_BACKEND", "memory", TRUE);
   g_subprocess_launcher_setenv (launcher, "LC_ALL", "C.UTF-8", TRUE);
+  if (language != NULL)
+    g_subprocess_launcher_setenv (launcher, "LANGUAGE", language, TRUE);
+  else
+    g_subprocess_launcher_unsetenv (launcher, "LANGUAGE");
 
   fixture->client = g_subprocess_launcher_spawn (launcher, &error, binary, NULL);
   g_assert_no_error (error);
   owner = lt_test_wait_name_owner (fixture->alice, CLIENT_BUS_NAME, NULL);
 }
+
+#define start_client(fixture) start_client_in ((fixture), NULL)
 
 /* Runs @argv to its end and returns its standard output; fails unless
  * it exits with @expected_status. */
@@ -644,6 +654,100 @@ test_connection_banner (Fixture      *fixture,
   quit_client (fixture);
 }
 
+/* Waits until no window titled @title shows. */
+static void
+wait_no_window_at (LT_TEST_LOCATION,
+                   const char *title)
+{
+  gint64 deadline = lt_test_deadline (LT_TEST_BUS_TIMEOUT_MS);
+  guint n;
+
+  while ((n = count_windows_at (file, line, func, title)) > 0)
+    {
+      if (g_get_monotonic_time () > deadline)
+        lt_test_fail_at (file, line, func, "Expected no window titled “%s” within %d ms; %u "
+                         "still show", title, lt_test_scale_timeout (LT_TEST_BUS_TIMEOUT_MS), n);
+      g_usleep (20 * 1000);
+    }
+}
+
+#define wait_no_window(title) wait_no_window_at (LT_TEST_HERE, (title))
+
+/* Closing bob's window forgets it: his next message opens a new one,
+ * which shows what was said before as well. */
+static void
+test_window_reopens_with_history (Fixture      *fixture,
+                                  gconstpointer data)
+{
+  static const char *before[] = { "before closing", NULL };
+  static const char *both[] = { "before closing", "after closing", NULL };
+
+  start_accessibility_bus (fixture);
+  start_client (fixture);
+  gdbus_send (fixture, "alice", before[0]);
+  wait_one_window (fixture, "bob");
+  wait_window_shows (fixture, "bob", before);
+
+  drive_ui (fixture, "in", "bob", "click", "Close");
+  wait_no_window ("bob");
+
+  gdbus_send (fixture, "alice", both[1]);
+  wait_one_window (fixture, "bob");
+  wait_window_shows (fixture, "bob", both);
+
+  quit_client (fixture);
+}
+
+/* @msgid as the zh_CN catalogue of this build translates it, or
+ * @msgid itself where it has no translation. */
+static const char *
+chinese (const char *msgid)
+{
+  const char *text;
+
+  g_setenv ("LANGUAGE", "zh_CN", TRUE);
+  text = dgettext (GETTEXT_PACKAGE, msgid);
+  g_unsetenv ("LANGUAGE");
+  return text;
+}
+
+/* @msgid's translation, which must exist. */
+static const char *
+chinese_of (const char *msgid)
+{
+  const char *text = chinese (msgid);
+
+  if (g_strcmp0 (text, msgid) == 0)
+    lt_test_fail ("Expected zh_CN.po to translate “%s”; it does not", msgid);
+  return text;
+}
+
+/* With LANGUAGE=zh_CN the main window is Chinese: its title and the
+ * sidebar's headings come from zh_CN.po, and not one text it shows is
+ * an English string of the catalogue left untranslated. */
+static void
+test_chinese (Fixture      *fixture,
+              gconstpointer data)
+{
+  const char *title = chinese_of ("Liaotian");
+  const char *headings[] = { chinese_of ("Rooms"), chinese_of ("Friends"), chinese_of ("Online"),
+                             "#lobby", NULL };
+  g_auto(GStrv) shown = NULL;
+
+  start_accessibility_bus (fixture);
+  start_client_in (fixture, "zh_CN");
+  wait_one_window (fixture, title);
+  wait_window_shows (fixture, title, headings);
+
+  shown = window_texts_at (LT_TEST_HERE, fixture, title);
+  for (guint i = 0; shown[i] != NULL; i++)
+    if (*shown[i] != '\0' && g_strcmp0 (chinese (shown[i]), shown[i]) != 0)
+      lt_test_fail ("Expected every text of the main window in Chinese; “%s” shows in English "
+                    "(zh_CN: “%s”)", shown[i], chinese (shown[i]));
+
+  quit_client (fixture);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -653,6 +757,11 @@ main (int   argc,
 
   /* This process's settings stay in memory: never the user's dconf. */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  /* For chinese(): LANGUAGE counts in any locale but C, and the
+   * catalogues are the build's. */
+  setlocale (LC_MESSAGES, "C.UTF-8");
+  bindtextdomain (GETTEXT_PACKAGE, g_getenv ("LIAOTIAN_LOCALEDIR"));
+  bind_textdomain_codeset (GETTEXT_PACKAGE, "UTF-8");
   g_test_init (&argc, &argv, NULL);
 
   g_test_add ("/client-session/one-window-per-peer", Fixture, NULL, setup,
@@ -660,6 +769,9 @@ main (int   argc,
   g_test_add ("/client-session/room-message-in-main-window", Fixture, NULL, setup,
               test_room_message_in_main_window, teardown);
 
+  g_test_add ("/client-session/window-reopens-with-history", Fixture, NULL, setup,
+              test_window_reopens_with_history, teardown);
+  g_test_add ("/client-session/chinese", Fixture, NULL, setup, test_chinese, teardown);
   g_test_add ("/client-session/newcomer", Fixture, NULL, setup, test_newcomer, teardown);
   g_test_add ("/client-session/connection-banner", Fixture, NULL, setup, test_connection_banner,
               teardown);
