@@ -17,6 +17,7 @@
 #include "config.h"
 
 #include "lt-chat-view.h"
+#include "lt-error-text.h"
 #include "lt-message-list.h"
 #include "lt-message-row.h"
 
@@ -271,7 +272,7 @@ on_message_failed (LtChat1    *chat,
                    LtChatView *self)
 {
   if (g_strcmp0 (conversation, self->conversation) == 0)
-    lt_message_list_mark_failed (self->messages, local_id, message);
+    lt_message_list_mark_failed (self->messages, local_id, lt_error_text_for (error_name, NULL));
 }
 
 static void
@@ -359,27 +360,64 @@ sending_free (Sending *sending)
   g_free (sending);
 }
 
+static GtkTextBuffer *
+composer_buffer (LtChatView *self)
+{
+  return gtk_text_view_get_buffer (self->text_view);
+}
+
+/* The composer's frame shows why the daemon refused a text at once (too
+ * long, say); the next edit clears it. */
+static void
+show_composer_error (LtChatView *self,
+                     const char *error_text)
+{
+  GtkWidget *frame = gtk_widget_get_parent (GTK_WIDGET (self->text_view));
+
+  if (error_text != NULL)
+    gtk_widget_add_css_class (frame, "error");
+  else
+    gtk_widget_remove_css_class (frame, "error");
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->text_view), error_text);
+  if (error_text != NULL)
+    gtk_accessible_update_property (GTK_ACCESSIBLE (self->text_view),
+                                    GTK_ACCESSIBLE_PROPERTY_DESCRIPTION, error_text, -1);
+  else
+    gtk_accessible_reset_property (GTK_ACCESSIBLE (self->text_view),
+                                   GTK_ACCESSIBLE_PROPERTY_DESCRIPTION);
+}
+
+/* A text the daemon did not take goes back into the composer, unless
+ * the person is writing the next one already. */
+static void
+give_back_text (LtChatView *self,
+                const char *text,
+                const char *error_text)
+{
+  GtkTextIter start, end;
+
+  gtk_text_buffer_get_bounds (composer_buffer (self), &start, &end);
+  if (gtk_text_iter_equal (&start, &end))
+    gtk_text_buffer_set_text (composer_buffer (self), text, -1);
+  show_composer_error (self, error_text);
+}
+
 static void
 on_sent (GObject      *source,
          GAsyncResult *result,
          gpointer      user_data)
 {
   Sending *sending = user_data;
+  LtChatView *self = sending->self;
   g_autoptr(GError) error = NULL;
   guint64 local_id = 0;
 
   if (lt_chat1_call_send_message_finish (LT_CHAT1 (source), &local_id, result, &error))
-    lt_message_list_add_pending (sending->self->messages, local_id, sending->ts,
-                                 own_username (sending->self), sending->text);
+    lt_message_list_add_pending (self->messages, local_id, sending->ts, own_username (self),
+                                 sending->text);
   else if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    g_message ("Could not send to %s: %s", sending->self->conversation, error->message);
+    give_back_text (self, sending->text, lt_error_text_for_error (error, NULL));
   sending_free (sending);
-}
-
-static GtkTextBuffer *
-composer_buffer (LtChatView *self)
-{
-  return gtk_text_view_get_buffer (self->text_view);
 }
 
 /* The text written, without the blanks around it. */
@@ -423,6 +461,7 @@ on_composer_changed (LtChatView *self)
 
   gtk_text_buffer_get_bounds (composer_buffer (self), &start, &end);
   gtk_widget_set_visible (self->placeholder, gtk_text_iter_equal (&start, &end));
+  show_composer_error (self, NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "chat-view.send", *text != '\0');
 }
 
