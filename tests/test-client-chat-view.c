@@ -471,6 +471,20 @@ describe_scroll (Fixture *fixture)
                           gtk_adjustment_get_page_size (adjustment));
 }
 
+/* The tooltip of the visible error icon in the row of @text, or NULL. */
+static const char *
+row_error_tooltip (Fixture    *fixture,
+                   const char *text)
+{
+  LtMessageRow *row = find_row (fixture, text);
+  GtkWidget *icon = row != NULL ? find_descendant (GTK_WIDGET (row), GTK_TYPE_IMAGE) : NULL;
+
+  if (icon == NULL || !gtk_widget_get_visible (icon)
+      || g_strcmp0 (gtk_image_get_icon_name (GTK_IMAGE (icon)), "dialog-error-symbolic") != 0)
+    return NULL;
+  return gtk_widget_get_tooltip_text (icon);
+}
+
 /* Setting up the view -------------------------------------------------------- */
 
 static void
@@ -724,6 +738,35 @@ test_room_membership (Fixture      *fixture,
   wait_row_kind (fixture, "bob left #tea", "system");
 }
 
+/* A message the server refuses shows an error icon that says why; a
+ * text the daemon refuses at once goes back into the composer. */
+static void
+test_refused (Fixture      *fixture,
+              gconstpointer data)
+{
+  const char *expected = "No one has this username";
+  const char *too_long_error = "This message is too long: at most 4000 characters";
+  g_autofree char *too_long = lt_test_text_of_length (4001, "a");
+  GtkWidget *text_view;
+
+  show_view (fixture, "nobody");
+  compose (fixture, "anyone there?");
+  gtk_widget_activate_action (GTK_WIDGET (fixture->view), "chat-view.send", NULL);
+  wait_for (row_has_class (fixture, "anyone there?", "failed")
+            && g_strcmp0 (row_error_tooltip (fixture, "anyone there?"), expected) == 0,
+            "Expected “anyone there?” failed, its error icon saying “%s”; got the classes %s, "
+            "the icon saying “%s”", expected, row_classes (fixture, "anyone there?"),
+            row_error_tooltip (fixture, "anyone there?"));
+
+  compose (fixture, too_long);
+  gtk_widget_activate_action (GTK_WIDGET (fixture->view), "chat-view.send", NULL);
+  text_view = find_descendant (GTK_WIDGET (fixture->view), GTK_TYPE_TEXT_VIEW);
+  wait_for (g_strcmp0 (gtk_widget_get_tooltip_text (text_view), too_long_error) == 0,
+            "Expected the composer to say “%s”, got “%s”", too_long_error,
+            gtk_widget_get_tooltip_text (text_view));
+  wait_composer (fixture, too_long);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -741,6 +784,7 @@ main (int   argc,
   add_test ("follows-end", test_follows_end);
   add_test ("row-kinds", test_row_kinds);
   add_test ("pending-then-sent", test_pending_then_sent);
+  add_test ("refused", test_refused);
   add_test ("enter-sends", test_enter_sends);
   add_test ("room-membership", test_room_membership);
 
