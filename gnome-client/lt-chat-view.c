@@ -40,6 +40,7 @@ struct _LtChatView
   gboolean loading_older;
   gboolean has_oldest;   /* a page came back short: there is nothing older */
   gboolean follows_end;  /* the person was at the bottom before the latest change */
+  gboolean composing;    /* an input method has text in preedit */
   guint scroll_to_end_id;
 
   /* The template's children, bound so that dispose_template() unparents both. */
@@ -471,6 +472,15 @@ is_enter (guint keyval)
   return keyval == GDK_KEY_Return || keyval == GDK_KEY_KP_Enter || keyval == GDK_KEY_ISO_Enter;
 }
 
+/* An input method (pinyin, say) is composing: its Enter commits what
+ * is being composed, and must reach it. */
+static void
+on_preedit_changed (LtChatView *self,
+                    const char *preedit)
+{
+  self->composing = preedit != NULL && *preedit != '\0';
+}
+
 /* Ctrl+Enter always sends; plain Enter only with enter-sends.  Every
  * other Enter goes on to the text view, which starts a new line. */
 static gboolean
@@ -481,7 +491,7 @@ on_key_pressed (LtChatView     *self,
 {
   GdkModifierType modifiers = state & gtk_accelerator_get_default_mod_mask ();
 
-  if (!is_enter (keyval))
+  if (!is_enter (keyval) || self->composing)
     return FALSE;
   if (modifiers == GDK_CONTROL_MASK
       || (modifiers == 0 && g_settings_get_boolean (self->settings, "enter-sends")))
@@ -650,6 +660,7 @@ lt_chat_view_class_init (LtChatViewClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LtChatView, placeholder);
   gtk_widget_class_bind_template_callback (widget_class, on_edge_reached);
   gtk_widget_class_bind_template_callback (widget_class, on_key_pressed);
+  gtk_widget_class_bind_template_callback (widget_class, on_preedit_changed);
 }
 
 static void

@@ -723,6 +723,37 @@ test_enter_sends (Fixture      *fixture,
   wait_composer (fixture, "");
 }
 
+/* While an input method composes, Enter is its own: it commits what
+ * was being composed, and only the next Enter sends.  GTK's built-in
+ * input method composes a character from its code after Ctrl+Shift+U,
+ * as pinyin composes a word: "4f60" is 你. */
+static void
+test_enter_commits_input_method (Fixture      *fixture,
+                                 gconstpointer data)
+{
+  const char *code[] = { "4", "f", "6", "0" };
+  guint n_before;
+
+  show_view (fixture, "bob");
+  wait_history_loaded (fixture);
+  focus_composer (fixture);
+  n_before = n_shown (fixture);
+
+  press ("ctrl+shift+u");
+  for (guint i = 0; i < G_N_ELEMENTS (code); i++)
+    press (code[i]);
+  press ("Return");
+  wait_composer (fixture, "你");
+  run_for (SETTLE_MS);
+  if (n_shown (fixture) != n_before)
+    lt_test_fail ("Expected the Enter that ends composing not to send (%u messages), got %u",
+                  n_before, n_shown (fixture));
+
+  press ("Return");
+  wait_row_kind (fixture, "你", "own");
+  wait_composer (fixture, "");
+}
+
 /* In a room's view, bob's join and leave are system lines. */
 static void
 test_room_membership (Fixture      *fixture,
@@ -778,6 +809,8 @@ main (int   argc,
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   /* Our Xvfb, even when run by hand on a Wayland desktop. */
   gdk_set_allowed_backends ("x11");
+  /* GTK's own input method, whatever the desktop running the test has. */
+  g_setenv ("GTK_IM_MODULE", "gtk-im-context-simple", TRUE);
   gtk_test_init (&argc, &argv, NULL);
 
   add_test ("older-pages", test_older_pages);
@@ -786,6 +819,7 @@ main (int   argc,
   add_test ("pending-then-sent", test_pending_then_sent);
   add_test ("refused", test_refused);
   add_test ("enter-sends", test_enter_sends);
+  add_test ("enter-commits-input-method", test_enter_commits_input_method);
   add_test ("room-membership", test_room_membership);
 
   status = g_test_run ();
