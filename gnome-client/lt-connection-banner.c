@@ -222,28 +222,8 @@ lt_connection_banner_class_init (LtConnectionBannerClass *klass)
   gtk_widget_class_bind_template_callback (widget_class, on_child_revealed);
 }
 
-/* Its style, once per display: the application's style.css is not
- * this widget's to extend. */
-static void
-add_style (GdkDisplay *display)
-{
-  g_autoptr(GtkCssProvider) provider = NULL;
-
-  if (g_object_get_data (G_OBJECT (display), "lt-connection-banner-style") != NULL)
-    return;
-
-  provider = gtk_css_provider_new ();
-  gtk_css_provider_load_from_resource (provider,
-                                       "/org/liaotian/Liaotian/lt-connection-banner.css");
-  gtk_style_context_add_provider_for_display (display, GTK_STYLE_PROVIDER (provider),
-                                              GTK_STYLE_PROVIDER_PRIORITY_APPLICATION);
-  g_object_set_data_full (G_OBJECT (display), "lt-connection-banner-style",
-                          g_steal_pointer (&provider), g_object_unref);
-}
-
 static void
 lt_connection_banner_init (LtConnectionBanner *self)
 {
   gtk_widget_init_template (GTK_WIDGET (self));
-  add_style (gtk_widget_get_display (GTK_WIDGET (self)));
 }
