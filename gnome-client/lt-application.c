@@ -232,12 +232,27 @@ preferences_action (GSimpleAction *action,
   gtk_window_present (GTK_WINDOW (preferences));
 }
 
+/* Closes every window as its close button would, so that each one
+ * saves its size, then quits. */
+static void
+quit (GApplication *application)
+{
+  GList *windows = gtk_application_get_windows (GTK_APPLICATION (application));
+  g_autoptr(GPtrArray) open = g_ptr_array_new_with_free_func (g_object_unref);
+
+  for (GList *l = windows; l != NULL; l = l->next)
+    g_ptr_array_add (open, g_object_ref (l->data));
+  for (guint i = 0; i < open->len; i++)
+    gtk_window_close (g_ptr_array_index (open, i));
+  g_application_quit (application);
+}
+
 static void
 quit_action (GSimpleAction *action,
              GVariant      *parameter,
              gpointer       user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  quit (G_APPLICATION (user_data));
 }
 
 static const GActionEntry app_actions[] = {
@@ -251,7 +266,7 @@ static const GActionEntry app_actions[] = {
 static gboolean
 on_quit_signal (gpointer user_data)
 {
-  g_application_quit (G_APPLICATION (user_data));
+  quit (G_APPLICATION (user_data));
   return G_SOURCE_CONTINUE;
 }
 

@@ -77,10 +77,12 @@ row_title (GtkListBoxRow *row)
   return adw_preferences_row_get_title (ADW_PREFERENCES_ROW (row));
 }
 
+/* The selected room; none once dispose has let go of the list, whose
+ * rows still say they are unselected as they go. */
 static const char *
 selected_room (LtWindow *self)
 {
-  GtkListBoxRow *row = gtk_list_box_get_selected_row (self->rooms);
+  GtkListBoxRow *row = self->rooms != NULL ? gtk_list_box_get_selected_row (self->rooms) : NULL;
 
   return row != NULL ? row_title (row) : NULL;
 }
