@@ -673,20 +673,58 @@ wait_no_window_at (LT_TEST_LOCATION,
 
 #define wait_no_window(title) wait_no_window_at (LT_TEST_HERE, (title))
 
+/* The size of the window titled @title, "WIDTHxHEIGHT". */
+static char *
+window_size (const char *title)
+{
+  g_autofree char *pattern = g_strdup_printf ("^%s$", title);
+  const char *argv[] = { "xdotool", "search", "--onlyvisible", "--name", pattern,
+                         "getwindowgeometry", NULL };
+  g_autofree char *out = run_at (LT_TEST_HERE, argv, 0);
+  const char *geometry = strstr (out, "Geometry: ");
+
+  if (geometry == NULL)
+    lt_test_fail ("Expected xdotool getwindowgeometry to say “Geometry: ”; it says “%s”", out);
+  geometry += strlen ("Geometry: ");
+  return g_strndup (geometry, strcspn (geometry, "\n"));
+}
+
+/* Sets the window titled @title to @width × @height, as a person
+ * dragging its corner would, and waits until it has that size. */
+static void
+resize_window (const char *title,
+               const char *width,
+               const char *height)
+{
+  g_autofree char *pattern = g_strdup_printf ("^%s$", title);
+  const char *argv[] = { "xdotool", "search", "--onlyvisible", "--name", pattern,
+                         "windowsize", "--sync", width, height, NULL };
+  g_autofree char *expected = g_strdup_printf ("%sx%s", width, height);
+  g_autofree char *out = run_at (LT_TEST_HERE, argv, 0);
+  g_autofree char *size = window_size (title);
+
+  if (!g_str_equal (size, expected))
+    lt_test_fail ("Expected the window “%s” to be %s after xdotool windowsize, got %s", title,
+                  expected, size);
+}
+
 /* Closing bob's window forgets it: his next message opens a new one,
- * which shows what was said before as well. */
+ * which shows what was said before as well, at the size the closed one
+ * had. */
 static void
 test_window_reopens_with_history (Fixture      *fixture,
                                   gconstpointer data)
 {
   static const char *before[] = { "before closing", NULL };
   static const char *both[] = { "before closing", "after closing", NULL };
+  g_autofree char *size = NULL;
 
   start_accessibility_bus (fixture);
   start_client (fixture);
   gdbus_send (fixture, "alice", before[0]);
   wait_one_window (fixture, "bob");
   wait_window_shows (fixture, "bob", before);
+  resize_window ("bob", "610", "530");
 
   drive_ui (fixture, "in", "bob", "click", "Close");
   wait_no_window ("bob");
@@ -694,6 +732,10 @@ test_window_reopens_with_history (Fixture      *fixture,
   gdbus_send (fixture, "alice", both[1]);
   wait_one_window (fixture, "bob");
   wait_window_shows (fixture, "bob", both);
+  size = window_size ("bob");
+  if (!g_str_equal (size, "610x530"))
+    lt_test_fail ("Expected bob's window to open again at 610x530, its size when closed; got %s",
+                  size);
 
   quit_client (fixture);
 }
