@@ -43,7 +43,8 @@ struct _LtChatView
   gboolean composing;    /* an input method has text in preedit */
   guint scroll_to_end_id;
 
-  /* The template's children, bound so that dispose_template() unparents both. */
+  /* The template's children; scroller and composer, its direct
+   * children, are bound so that dispose_template() unparents them. */
   GtkScrolledWindow *scroller;
   GtkWidget *composer;
   GtkListView *messages_view;

@@ -183,10 +183,12 @@ lt_message_row_set_message (LtMessageRow *self,
   g_return_if_fail (LT_IS_MESSAGE_ROW (self));
   g_return_if_fail (message == NULL || LT_IS_MESSAGE (message));
 
+  if (self->message == message)
+    return;
+
   if (self->message != NULL)
     g_signal_handlers_disconnect_by_func (self->message, show_state, self);
-  if (!g_set_object (&self->message, message))
-    return;
+  g_set_object (&self->message, message);
 
   if (message != NULL)
     {

@@ -141,6 +141,11 @@ on_room_selected (LtWindow      *self,
 
   room = row_title (row);
   view = gtk_stack_get_child_by_name (self->conversations, room);
+  update_actions (self);
+  /* The same room selected again after the list was refreshed: the
+   * focus stays where the person left it. */
+  if (view != NULL && view == gtk_stack_get_visible_child (self->conversations))
+    return;
   if (view == NULL)
     {
       view = GTK_WIDGET (lt_chat_view_new (self->chat, room));
@@ -148,7 +153,6 @@ on_room_selected (LtWindow      *self,
     }
   gtk_stack_set_visible_child (self->conversations, view);
   update_focus (self);
-  update_actions (self);
 }
 
 /* A right click on a room: its menu, the room selected. */
@@ -219,19 +223,48 @@ append_rooms (LtWindow *self,
       gtk_list_box_append (self->rooms, lt_person_row_new (room, topic));
 }
 
-/* Selects @room again after a re-list, else the first room. */
-static void
-select_room (LtWindow   *self,
-             const char *room)
+/* The sidebar's row of @room, or NULL when the user is not in it. */
+static GtkListBoxRow *
+find_room_row (LtWindow   *self,
+               const char *room)
 {
   GtkListBoxRow *row;
 
   for (int i = 0; (row = gtk_list_box_get_row_at_index (self->rooms, i)) != NULL; i++)
     if (g_strcmp0 (row_title (row), room) == 0)
       break;
+  return row;
+}
+
+/* Selects @room again after a re-list, else the first room. */
+static void
+select_room (LtWindow   *self,
+             const char *room)
+{
+  GtkListBoxRow *row = find_room_row (self, room);
+
   if (row == NULL)
     row = gtk_list_box_get_row_at_index (self->rooms, 0);
   gtk_list_box_select_row (self->rooms, row);
+}
+
+/* Drops the conversations of rooms no longer in the sidebar (all of
+ * them when it is empty): joined again later, a room starts afresh
+ * from its history instead of missing what was said meanwhile. */
+static void
+forget_left_rooms (LtWindow *self)
+{
+  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->conversations));
+
+  while (child != NULL)
+    {
+      GtkWidget *next = gtk_widget_get_next_sibling (child);
+
+      if (LT_IS_CHAT_VIEW (child)
+          && find_room_row (self, lt_chat_view_get_conversation (LT_CHAT_VIEW (child))) == NULL)
+        gtk_stack_remove (self->conversations, child);
+      child = next;
+    }
 }
 
 /* Whether a list call came back; says why not, unless the window went
@@ -265,6 +298,7 @@ on_rooms_listed (GObject      *source,
   append_rooms (self, rooms, TRUE);
   append_rooms (self, rooms, FALSE);
   select_room (self, selected);
+  forget_left_rooms (self);
   if (g_strcmp0 (selected_room (self), self->room_to_select) == 0)
     g_clear_pointer (&self->room_to_select, g_free);
 }
@@ -355,19 +389,10 @@ list_people (LtWindow *self)
 static void
 forget_sidebar (LtWindow *self)
 {
-  GtkWidget *child = gtk_widget_get_first_child (GTK_WIDGET (self->conversations));
-
   clear_list (self->rooms);
   clear_list (self->friends);
   clear_list (self->online);
-  while (child != NULL)
-    {
-      GtkWidget *next = gtk_widget_get_next_sibling (child);
-
-      if (LT_IS_CHAT_VIEW (child))
-        gtk_stack_remove (self->conversations, child);
-      child = next;
-    }
+  forget_left_rooms (self);
 }
 
 static void
@@ -434,13 +459,14 @@ show_toast (LtWindow   *self,
   adw_toast_overlay_add_toast (self->toasts, adw_toast_new (text));
 }
 
-/* A failed call of an action: in words, unless the window went away. */
+/* A failed call of an action: in words, unless it was cancelled, when
+ * the window may be gone (and so is not cast before this check). */
 static void
-show_call_error (LtWindow     *self,
+show_call_error (gpointer      window,
                  const GError *error)
 {
   if (!g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
-    show_toast (self, lt_error_text_for_error (error, NULL));
+    show_toast (LT_WINDOW (window), lt_error_text_for_error (error, NULL));
 }
 
 static void
@@ -550,7 +576,7 @@ on_room_left (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!lt_chat1_call_leave_room_finish (LT_CHAT1 (source), result, &error))
-    show_call_error (LT_WINDOW (user_data), error);
+    show_call_error (user_data, error);
 }
 
 static void
@@ -585,7 +611,7 @@ on_friend_removed (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   if (!lt_chat1_call_remove_friend_finish (LT_CHAT1 (source), result, &error))
-    show_call_error (LT_WINDOW (user_data), error);
+    show_call_error (user_data, error);
 }
 
 static void
@@ -629,6 +655,10 @@ lt_window_dispose (GObject *object)
   LtWindow *self = LT_WINDOW (object);
 
   g_cancellable_cancel (self->cancellable);
+  /* The proxy outlives the window; its signals must not reach the
+   * widgets released below. */
+  if (self->chat != NULL)
+    g_signal_handlers_disconnect_by_data (self->chat, self);
   g_clear_pointer (&self->room_popover, gtk_widget_unparent);
   gtk_widget_dispose_template (GTK_WIDGET (self), LT_TYPE_WINDOW);
   g_clear_object (&self->cancellable);
