@@ -625,7 +625,13 @@ static void
 on_settings_server_changed (LtDaemonService *self)
 {
   g_autofree char *server = g_settings_get_string (self->settings, "server");
+  g_autoptr(GError) error = NULL;
 
+  if (!lt_daemon_check_server (server, &error))
+    {
+      g_warning ("Ignoring the server setting: %s", error->message);
+      return;
+    }
   lt_daemon_set_server (self->daemon, server);
 }
 

@@ -51,6 +51,7 @@ static const ErrorText invalid_texts[] = {
     LT_ERROR_FIELD_ROOM },
   { NULL, N_("A password has at least 8 characters"), LT_ERROR_FIELD_NEW_PASSWORD },
   { NULL, N_("You cannot add yourself as a friend"), LT_ERROR_FIELD_USERNAME },
+  { NULL, N_("Enter the server address as host:port"), LT_ERROR_FIELD_SERVER },
 };
 
 static const char generic_text[] = N_("Something went wrong. Please try again.");

@@ -10,7 +10,6 @@
 #include "lt-preferences.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 struct _LtPreferences
 {
@@ -57,23 +56,11 @@ on_server_set (GObject      *source,
   if (error != NULL)
     {
       g_debug ("Could not set the server: %s", error->message);
-      show_server_error (self, lt_error_text_for_error (error, NULL));
+      show_server_error (self, lt_error_text_for_form (error, LT_ERROR_FIELD_SERVER, NULL));
       return;
     }
   adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self),
                                     adw_toast_new (_("Server address saved")));
-}
-
-/* “host:port”, the port a number from 1 to 65535; the daemon takes
- * any string. */
-static gboolean
-server_is_valid (const char *server)
-{
-  const char *colon = strrchr (server, ':');
-  guint64 port;
-
-  return colon != NULL && colon != server
-         && g_ascii_string_to_unsigned (colon + 1, 10, 1, G_MAXUINT16, &port, NULL);
 }
 
 static void
@@ -81,13 +68,8 @@ on_server_apply (LtPreferences *self)
 {
   const char *server = gtk_editable_get_text (GTK_EDITABLE (self->server_row));
 
+  /* The daemon checks the address, and refuses one it cannot use. */
   clear_server_error (self);
-  if (!server_is_valid (server))
-    {
-      show_server_error (self, _("Enter the server address as host:port"));
-      return;
-    }
-
   gtk_widget_set_sensitive (GTK_WIDGET (self->server_row), FALSE);
   g_dbus_proxy_call (G_DBUS_PROXY (self->chat), "org.freedesktop.DBus.Properties.Set",
                      g_variant_new ("(ssv)", "org.liaotian.Chat1", "Server",

@@ -110,6 +110,7 @@ test_for_form (void)
     g_dbus_error_new_for_dbus_error ("org.liaotian.Chat1.Error.WrongPassword", "Wrong password");
   const LtErrorField checked[] = {
     LT_ERROR_FIELD_ROOM, LT_ERROR_FIELD_NEW_PASSWORD, LT_ERROR_FIELD_USERNAME,
+    LT_ERROR_FIELD_SERVER,
   };
   LtErrorField field = -1;
 
