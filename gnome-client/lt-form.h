@@ -15,5 +15,13 @@ void lt_form_set_busy (GtkWidget *form,
                        GtkButton *button,
                        gboolean   busy);
 char *lt_form_room_name (GtkEditable *editable);
+void lt_form_room_name_changed (GtkEditable *name_row,
+                                GtkLabel    *error_label,
+                                GtkButton   *button);
+void lt_form_show_room_error (GtkWidget    *form,
+                              GtkButton    *button,
+                              GtkLabel     *error_label,
+                              GtkEditable  *name_row,
+                              const GError *error);
 
 G_END_DECLS

@@ -11,7 +11,6 @@
 #include "lt-person-row.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 struct _LtJoinRoomDialog
 {
@@ -41,10 +40,8 @@ static guint signals[N_SIGNALS];
 static void
 on_changed (LtJoinRoomDialog *self)
 {
-  g_autofree char *name = lt_form_room_name (GTK_EDITABLE (self->name_row));
-
-  lt_form_clear_error (self->error_label, GTK_WIDGET (self->name_row), NULL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->join_button), strlen (name) > 1);
+  lt_form_room_name_changed (GTK_EDITABLE (self->name_row), self->error_label,
+                             self->join_button);
 }
 
 static void
@@ -54,8 +51,6 @@ on_joined (GObject      *source,
 {
   LtJoinRoomDialog *self = user_data;
   g_autoptr(GError) error = NULL;
-  LtErrorField field;
-  const char *text;
 
   if (lt_chat1_call_join_room_finish (LT_CHAT1 (source), result, &error))
     {
@@ -66,10 +61,8 @@ on_joined (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  lt_form_set_busy (self->form, self->join_button, FALSE);
-  text = lt_error_text_for_form (error, LT_ERROR_FIELD_ROOM, &field);
-  lt_form_show_error (self->error_label,
-                      field == LT_ERROR_FIELD_ROOM ? GTK_WIDGET (self->name_row) : NULL, text);
+  lt_form_show_room_error (self->form, self->join_button, self->error_label,
+                           GTK_EDITABLE (self->name_row), error);
 }
 
 static void

@@ -6,12 +6,10 @@
  * with the room's name and closes. */
 #include "config.h"
 
-#include "lt-error-text.h"
 #include "lt-form.h"
 #include "lt-new-room-dialog.h"
 
 #include <glib/gi18n.h>
-#include <string.h>
 
 struct _LtNewRoomDialog
 {
@@ -40,10 +38,8 @@ static guint signals[N_SIGNALS];
 static void
 on_changed (LtNewRoomDialog *self)
 {
-  g_autofree char *name = lt_form_room_name (GTK_EDITABLE (self->name_row));
-
-  lt_form_clear_error (self->error_label, GTK_WIDGET (self->name_row), NULL);
-  gtk_widget_set_sensitive (GTK_WIDGET (self->create_button), strlen (name) > 1);
+  lt_form_room_name_changed (GTK_EDITABLE (self->name_row), self->error_label,
+                             self->create_button);
 }
 
 static void
@@ -53,8 +49,6 @@ on_created (GObject      *source,
 {
   LtNewRoomDialog *self = user_data;
   g_autoptr(GError) error = NULL;
-  LtErrorField field;
-  const char *text;
 
   if (lt_chat1_call_create_room_finish (LT_CHAT1 (source), result, &error))
     {
@@ -65,10 +59,8 @@ on_created (GObject      *source,
   if (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_CANCELLED))
     return;
 
-  lt_form_set_busy (self->form, self->create_button, FALSE);
-  text = lt_error_text_for_form (error, LT_ERROR_FIELD_ROOM, &field);
-  lt_form_show_error (self->error_label,
-                      field == LT_ERROR_FIELD_ROOM ? GTK_WIDGET (self->name_row) : NULL, text);
+  lt_form_show_room_error (self->form, self->create_button, self->error_label,
+                           GTK_EDITABLE (self->name_row), error);
 }
 
 static void
