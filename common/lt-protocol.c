@@ -35,9 +35,13 @@ static const LtWireError wire_errors[] = {
   [LT_PROTOCOL_ERROR_ROOM_EXISTS] = { 1011, "room_exists" },
   [LT_PROTOCOL_ERROR_NOT_IN_ROOM] = { 1012, "not_in_room" },
   [LT_PROTOCOL_ERROR_MESSAGE_TOO_LONG] = { 1013, "message_too_long" },
+  [LT_PROTOCOL_ERROR_FILE_TOO_LARGE] = { 1014, "file_too_large" },
+  [LT_PROTOCOL_ERROR_QUOTA_EXCEEDED] = { 1015, "quota_exceeded" },
+  [LT_PROTOCOL_ERROR_NO_SUCH_FILE] = { 1016, "no_such_file" },
+  [LT_PROTOCOL_ERROR_FILE_UNAVAILABLE] = { 1017, "file_unavailable" },
 };
 
-G_STATIC_ASSERT (G_N_ELEMENTS (wire_errors) == LT_PROTOCOL_ERROR_MESSAGE_TOO_LONG + 1);
+G_STATIC_ASSERT (G_N_ELEMENTS (wire_errors) == LT_PROTOCOL_ERROR_FILE_UNAVAILABLE + 1);
 
 void
 lt_protocol_error_to_wire (LtProtocolError error,

@@ -15,7 +15,7 @@
  * when it opens an older database, tracked in PRAGMA user_version. */
 #include "config.h"
 
-#include "lt-sqlite-store.h"
+#include "lt-sqlite-store-private.h"
 
 #include "lt-protocol.h"
 #include "lt-sqlite.h"
@@ -41,7 +41,22 @@
  *   conversation, so history is one range of messages_by_conversation.
  *   messages_pending indexes private messages only (room messages are
  *   never pending), which is why the pending queries repeat its WHERE.
- * - reset_tokens has one row per user: a new token replaces the old. */
+ * - reset_tokens has one row per user: a new token replaces the old.
+ *
+ * Version 2, files:
+ * - files has one row per offer of a file or folder, file_entries one
+ *   per file (or directory) in it; a single file is one entry named
+ *   like the file.  files.size is the offer's total, which the quota
+ *   adds up per sender (files_by_sender).
+ * - A complete offer is announced by a message whose file_id points to
+ *   it, so it is pending, pushed, acknowledged and listed in history
+ *   like any message; messages_files lists a conversation's files.
+ * - files_unfinished finds the offers whose upload went stale. */
+/* LtFileState in SQL: files.state < 2 is an offer still uploading. */
+#define FILE_STATE_COMPLETE "2"
+#define FILE_STATE_CANCELLED "3"
+G_STATIC_ASSERT (LT_FILE_STATE_COMPLETE == 2 && LT_FILE_STATE_CANCELLED == 3);
+
 static const char *const migrations[] = {
   "CREATE TABLE users ("
   "  username TEXT PRIMARY KEY NOT NULL,"
@@ -103,52 +118,54 @@ static const char *const migrations[] = {
   "INSERT INTO rooms (name, created)"
   "  VALUES ('" LT_LOBBY "', CAST ((julianday ('now') - 2440587.5) * 86400000 AS INTEGER));"
   "PRAGMA user_version = 1;",
-};
 
-typedef enum
-{
-  STMT_USER_VERSION,
-  STMT_BEGIN,
-  STMT_COMMIT,
-  STMT_ROLLBACK,
-  STMT_SAVEPOINT,
-  STMT_RELEASE,
-  STMT_ROLLBACK_TO,
-  STMT_USERS_TAKEN,
-  STMT_INSERT_USER,
-  STMT_USER_BY_USERNAME,
-  STMT_USER_BY_EMAIL,
-  STMT_USER_EXISTS,
-  STMT_SET_PASSWORD_HASH,
-  STMT_REPLACE_RESET_TOKEN,
-  STMT_CONSUME_RESET_TOKEN,
-  STMT_FIND_IDEMPOTENT_SEND,
-  STMT_INSERT_MESSAGE,
-  STMT_INSERT_IDEMPOTENCY_KEY,
-  STMT_LIST_PENDING,
-  STMT_COUNT_PENDING,
-  STMT_ACK,
-  STMT_HISTORY,
-  STMT_INSERT_ROOM,
-  STMT_ROOM_EXISTS,
-  STMT_ROOM_MEMBERSHIP,
-  STMT_JOIN_ROOM,
-  STMT_LEAVE_ROOM,
-  STMT_LIST_ROOMS,
-  STMT_LIST_USER_ROOMS,
-  STMT_LIST_ROOM_MEMBERS,
-  STMT_ADD_FRIEND,
-  STMT_REMOVE_FRIEND,
-  STMT_LIST_FRIENDS,
-  N_STATEMENTS
-} StatementId;
+  "CREATE TABLE files ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  sender TEXT NOT NULL REFERENCES users (username),"
+  "  recipient TEXT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  size INTEGER NOT NULL,"
+  "  sha256 TEXT,"
+  "  folder INTEGER NOT NULL,"
+  "  entries INTEGER NOT NULL,"
+  "  state INTEGER NOT NULL,"
+  "  answer INTEGER NOT NULL DEFAULT 0,"
+  "  message_id INTEGER REFERENCES messages (id),"
+  "  created INTEGER NOT NULL,"
+  "  updated INTEGER NOT NULL"
+  ");"
+  "CREATE INDEX files_by_sender ON files (sender, state);"
+  "CREATE INDEX files_unfinished ON files (updated) WHERE state < " FILE_STATE_COMPLETE ";"
+  "CREATE TABLE file_entries ("
+  "  file_id INTEGER NOT NULL REFERENCES files (id),"
+  "  idx INTEGER NOT NULL,"
+  "  path TEXT NOT NULL,"
+  "  size INTEGER NOT NULL,"
+  "  sha256 TEXT,"
+  "  done INTEGER NOT NULL,"
+  "  PRIMARY KEY (file_id, idx),"
+  "  UNIQUE (file_id, path)"
+  ") WITHOUT ROWID;"
+  "ALTER TABLE messages ADD COLUMN file_id INTEGER REFERENCES files (id);"
+  "CREATE INDEX messages_files ON messages (conversation, id) WHERE file_id IS NOT NULL;"
+  "PRAGMA user_version = 2;",
+};
 
 #define USER_COLUMNS "SELECT username, nickname, email, phone, password_hash, created FROM users "
 
-/* The columns message_from_row() reads. */
-#define MESSAGE_COLUMNS                                         \
-  "SELECT m.id, m.ts, m.sender, u.nickname, m.recipient, m.text " \
-  "FROM messages AS m JOIN users AS u ON u.username = m.sender "
+/* The columns lt_sqlite_store_file_from_row() reads. */
+#define FILE_COLUMNS                                                                  \
+  "f.id, f.sender, f.recipient, f.name, f.size, f.sha256, f.folder, f.entries, f.state, " \
+  "f.answer, f.message_id "
+
+/* The columns lt_sqlite_store_message_from_row() reads; the file
+ * columns are NULL for a text message. */
+#define MESSAGE_COLUMNS                                                \
+  "SELECT m.id, m.ts, m.sender, u.nickname, m.recipient, m.text, " FILE_COLUMNS \
+  "FROM messages AS m JOIN users AS u ON u.username = m.sender "       \
+  "LEFT JOIN files AS f ON f.id = m.file_id "
+
+#define FILE_ENTRY_COLUMNS "SELECT idx, path, size, sha256, done FROM file_entries "
 
 /* Private messages to ?1 above its cursor.  The substr() term repeats
  * the WHERE of messages_pending: SQLite uses a partial index only for
@@ -189,8 +206,9 @@ static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_FIND_IDEMPOTENT_SEND] = "SELECT m.id, m.ts FROM idempotency_keys AS k"
                                 " JOIN messages AS m ON m.id = k.message_id"
                                 " WHERE k.username = ?1 AND k.client_id = ?2",
-  [STMT_INSERT_MESSAGE] = "INSERT INTO messages (ts, sender, recipient, conversation, text)"
-                          " VALUES (?1, ?2, ?3, ?4, ?5)",
+  [STMT_INSERT_MESSAGE] = "INSERT INTO messages"
+                          " (ts, sender, recipient, conversation, text, file_id)"
+                          " VALUES (?1, ?2, ?3, ?4, ?5, nullif (?6, 0))",
   [STMT_INSERT_IDEMPOTENCY_KEY] = "INSERT INTO idempotency_keys (username, client_id, message_id)"
                                   " VALUES (?1, ?2, ?3)",
   [STMT_LIST_PENDING] = MESSAGE_COLUMNS PENDING_CONDITION "AND m.id > ?3 ORDER BY m.id LIMIT ?2",
@@ -225,21 +243,38 @@ static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_LIST_FRIENDS] = "SELECT u.username, u.nickname FROM friendships AS f"
                         " JOIN users AS u ON u.username = f.friend"
                         " WHERE f.username = ?1 ORDER BY f.friend",
-};
-
-struct _LtSqliteStore
-{
-  GObject parent_instance;
-
-  LtSqlite *sqlite;
+  [STMT_MESSAGE_BY_ID] = MESSAGE_COLUMNS "WHERE m.id = ?1",
+  [STMT_INSERT_FILE] = "INSERT INTO files (sender, recipient, name, size, sha256, folder, entries,"
+                       " state, created, updated) VALUES (?1, ?2, ?3, 0, ?4, ?5, 0, ?6, ?7, ?7)",
+  [STMT_INSERT_FILE_ENTRY] = "INSERT INTO file_entries (file_id, idx, path, size, sha256, done)"
+                             " VALUES (?1, ?2, ?3, ?4, ?5, ?5 IS NULL)",
+  [STMT_FILE_PATH_EXISTS] = "SELECT 1 FROM file_entries WHERE file_id = ?1 AND path = ?2",
+  [STMT_GROW_FILE] = "UPDATE files SET size = size + ?2, entries = entries + ?3, state = ?4,"
+                     " updated = ?5 WHERE id = ?1",
+  [STMT_QUOTA_USED] = "SELECT coalesce (sum (size), 0) FROM files"
+                      " WHERE sender = ?1 AND state <> " FILE_STATE_CANCELLED,
+  [STMT_FILE_BY_ID] = "SELECT " FILE_COLUMNS "FROM files AS f WHERE f.id = ?1",
+  [STMT_FILE_ENTRY] = FILE_ENTRY_COLUMNS "WHERE file_id = ?1 AND idx = ?2",
+  [STMT_FILE_ENTRIES] = FILE_ENTRY_COLUMNS "WHERE file_id = ?1 AND idx > ?2 ORDER BY idx LIMIT ?3",
+  [STMT_FINISH_FILE_ENTRY] = "UPDATE file_entries SET done = 1 WHERE file_id = ?1 AND idx = ?2",
+  [STMT_FILE_ENTRIES_MISSING] = "SELECT count (*) FROM file_entries"
+                                " WHERE file_id = ?1 AND NOT done",
+  [STMT_COMPLETE_FILE] = "UPDATE files SET state = " FILE_STATE_COMPLETE ","
+                         " message_id = ?2, updated = ?3 WHERE id = ?1",
+  [STMT_TOUCH_FILE] = "UPDATE files SET updated = ?2 WHERE id = ?1",
+  [STMT_CANCEL_FILE] = "UPDATE files SET state = " FILE_STATE_CANCELLED
+                       " WHERE id = ?1 AND state < " FILE_STATE_COMPLETE,
+  [STMT_ANSWER_FILE] = "UPDATE files SET answer = ?2 WHERE id = ?1",
+  [STMT_STALE_FILES] = "SELECT " FILE_COLUMNS "FROM files AS f"
+                       " WHERE f.state < " FILE_STATE_COMPLETE " AND f.updated < ?1",
+  [STMT_LIST_FILES] = MESSAGE_COLUMNS "WHERE m.conversation = ?1 AND m.id < ?2"
+                                      " AND m.file_id IS NOT NULL ORDER BY m.id DESC LIMIT ?3",
 };
 
 static void lt_sqlite_store_iface_init (LtStoreInterface *iface);
 
 G_DEFINE_FINAL_TYPE_WITH_CODE (LtSqliteStore, lt_sqlite_store, G_TYPE_OBJECT,
                                G_IMPLEMENT_INTERFACE (LT_TYPE_STORE, lt_sqlite_store_iface_init))
-
-typedef gpointer (*RowFunc) (sqlite3_stmt *stmt);
 
 /* The LtSqliteErrorFunc of the store: corruption has its own code. */
 static void
@@ -262,12 +297,11 @@ set_sqlite_error (sqlite3 *db,
 }
 
 /* Returns FALSE, so that callers can return it. */
-G_GNUC_PRINTF (3, 4)
-static gboolean
-set_protocol_error (GError        **error,
-                    LtProtocolError code,
-                    const char     *format,
-                    ...)
+gboolean
+lt_sqlite_store_set_protocol_error (GError        **error,
+                                    LtProtocolError code,
+                                    const char     *format,
+                                    ...)
 {
   va_list args;
 
@@ -296,14 +330,14 @@ add_row (LtSqliteStatement *stmt,
 }
 
 /* Every row of statement @id, each made by @from_row. */
-static GPtrArray *
-query_rows (LtSqliteStore *self,
-            StatementId    id,
-            RowFunc        from_row,
-            GDestroyNotify free_func,
-            GError       **error,
-            const char    *signature,
-            ...)
+GPtrArray *
+lt_sqlite_store_query_rows (LtSqliteStore *self,
+                            StatementId    id,
+                            RowFunc        from_row,
+                            GDestroyNotify free_func,
+                            GError       **error,
+                            const char    *signature,
+                            ...)
 {
   g_autoptr(GPtrArray) rows = g_ptr_array_new_with_free_func (free_func);
   QueryRows query = { rows, from_row };
@@ -317,17 +351,33 @@ query_rows (LtSqliteStore *self,
   return ok ? g_steal_pointer (&rows) : NULL;
 }
 
-static char *
-column_strdup (sqlite3_stmt *stmt,
-               int           column)
+char *
+lt_sqlite_store_column_strdup (sqlite3_stmt *stmt,
+                               int           column)
 {
   return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+}
+
+/* Takes @rows, queried with one row more than a page of @limit (0: no
+ * limit), and drops that row: *more tells whether it was there. */
+GPtrArray *
+lt_sqlite_store_trim_page (GPtrArray *rows,
+                           guint      limit,
+                           gboolean  *more)
+{
+  if (rows == NULL)
+    return NULL;
+
+  *more = limit > 0 && rows->len > limit;
+  if (*more)
+    g_ptr_array_remove_index (rows, limit);
+  return rows;
 }
 
 static gpointer
 string_from_row (sqlite3_stmt *stmt)
 {
-  return column_strdup (stmt, 0);
+  return lt_sqlite_store_column_strdup (stmt, 0);
 }
 
 static gpointer
@@ -335,11 +385,11 @@ user_from_row (sqlite3_stmt *stmt)
 {
   LtUser *user = g_new0 (LtUser, 1);
 
-  user->username = column_strdup (stmt, 0);
-  user->nickname = column_strdup (stmt, 1);
-  user->email = column_strdup (stmt, 2);
-  user->phone = column_strdup (stmt, 3);
-  user->password_hash = column_strdup (stmt, 4);
+  user->username = lt_sqlite_store_column_strdup (stmt, 0);
+  user->nickname = lt_sqlite_store_column_strdup (stmt, 1);
+  user->email = lt_sqlite_store_column_strdup (stmt, 2);
+  user->phone = lt_sqlite_store_column_strdup (stmt, 3);
+  user->password_hash = lt_sqlite_store_column_strdup (stmt, 4);
   user->created = sqlite3_column_int64 (stmt, 5);
   return user;
 }
@@ -351,17 +401,19 @@ user_name_from_row (sqlite3_stmt *stmt)
                            (const char *) sqlite3_column_text (stmt, 1));
 }
 
-static gpointer
-message_from_row (sqlite3_stmt *stmt)
+gpointer
+lt_sqlite_store_message_from_row (sqlite3_stmt *stmt)
 {
   LtMessage *message = g_new0 (LtMessage, 1);
 
   message->id = sqlite3_column_int64 (stmt, 0);
   message->ts = sqlite3_column_int64 (stmt, 1);
-  message->from = column_strdup (stmt, 2);
-  message->nickname = column_strdup (stmt, 3);
-  message->to = column_strdup (stmt, 4);
-  message->text = column_strdup (stmt, 5);
+  message->from = lt_sqlite_store_column_strdup (stmt, 2);
+  message->nickname = lt_sqlite_store_column_strdup (stmt, 3);
+  message->to = lt_sqlite_store_column_strdup (stmt, 4);
+  message->text = lt_sqlite_store_column_strdup (stmt, 5);
+  if (sqlite3_column_type (stmt, 6) != SQLITE_NULL)
+    message->file = lt_sqlite_store_file_from_row (stmt, 6);
   return message;
 }
 
@@ -370,8 +422,8 @@ room_from_row (sqlite3_stmt *stmt)
 {
   LtRoom *room = g_new0 (LtRoom, 1);
 
-  room->name = column_strdup (stmt, 0);
-  room->topic = column_strdup (stmt, 1);
+  room->name = lt_sqlite_store_column_strdup (stmt, 0);
+  room->topic = lt_sqlite_store_column_strdup (stmt, 1);
   room->members = sqlite3_column_int (stmt, 2);
   room->joined = sqlite3_column_int (stmt, 3) != 0;
   return room;
@@ -491,14 +543,14 @@ require_row (LtSqliteStore  *self,
   if (!lt_sqlite_query_integers (self->sqlite, id, NULL, 0, &exists, error, "s", key))
     return FALSE;
   if (!exists)
-    return set_protocol_error (error, code, "No %s %s", what, key);
+    return lt_sqlite_store_set_protocol_error (error, code, "No %s %s", what, key);
   return TRUE;
 }
 
-static gboolean
-require_user (LtSqliteStore *self,
-              const char    *username,
-              GError       **error)
+gboolean
+lt_sqlite_store_require_user (LtSqliteStore *self,
+                              const char    *username,
+                              GError       **error)
 {
   return require_row (self, STMT_USER_EXISTS, username, LT_PROTOCOL_ERROR_NO_SUCH_USER, "user",
                       error);
@@ -527,25 +579,26 @@ room_membership (LtSqliteStore *self,
                                  error, "ss", room, username))
     return FALSE;
   if (!exists)
-    return set_protocol_error (error, LT_PROTOCOL_ERROR_NO_SUCH_ROOM, "No room %s", room);
+    return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_NO_SUCH_ROOM, "No room %s",
+                                               room);
 
   *member = is_member != 0;
   return TRUE;
 }
 
-static gboolean
-require_member (LtSqliteStore *self,
-                const char    *room,
-                const char    *username,
-                GError       **error)
+gboolean
+lt_sqlite_store_require_member (LtSqliteStore *self,
+                                const char    *room,
+                                const char    *username,
+                                GError       **error)
 {
-  gboolean member;
+  gboolean member = FALSE;
 
   if (!room_membership (self, room, username, &member, error))
     return FALSE;
   if (!member)
-    return set_protocol_error (error, LT_PROTOCOL_ERROR_NOT_IN_ROOM, "%s is not in %s", username,
-                               room);
+    return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_NOT_IN_ROOM,
+                                               "%s is not in %s", username, room);
   return TRUE;
 }
 
@@ -575,7 +628,8 @@ require_user_free (LtSqliteStore *self,
   for (guint i = 0; i < G_N_ELEMENTS (taken); i++)
     {
       if (taken[i])
-        return set_protocol_error (error, taken_errors[i].code, "%s", taken_errors[i].message);
+        return lt_sqlite_store_set_protocol_error (error, taken_errors[i].code, "%s",
+                                                   taken_errors[i].message);
     }
 
   return TRUE;
@@ -602,8 +656,8 @@ query_user (LtSqliteStore *self,
             const char    *key,
             GError       **error)
 {
-  g_autoptr(GPtrArray) users = query_rows (self, id, user_from_row, (GDestroyNotify) lt_user_free,
-                                           error, "s", key);
+  g_autoptr (GPtrArray) users = lt_sqlite_store_query_rows (
+      self, id, user_from_row, (GDestroyNotify)lt_user_free, error, "s", key);
 
   if (users == NULL || users->len == 0)
     return NULL;
@@ -639,7 +693,8 @@ lt_sqlite_store_set_password_hash (LtStore    *store,
   if (!lt_sqlite_execute (self->sqlite, STMT_SET_PASSWORD_HASH, error, "ss", username, hash))
     return FALSE;
   if (sqlite3_changes (lt_sqlite_get_db (self->sqlite)) == 0)
-    return set_protocol_error (error, LT_PROTOCOL_ERROR_NO_SUCH_USER, "No user %s", username);
+    return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_NO_SUCH_USER, "No user %s",
+                                               username);
   return TRUE;
 }
 
@@ -671,16 +726,16 @@ lt_sqlite_store_consume_reset_token (LtStore    *store,
 /* The key of the conversation of @username with @peer (a username or a
  * "#room"), after checking that @username may take part in it.  No
  * username contains "\n", so private keys cannot collide. */
-static char *
-conversation_key (LtSqliteStore *self,
-                  const char    *username,
-                  const char    *peer,
-                  GError       **error)
+char *
+lt_sqlite_store_conversation_key (LtSqliteStore *self,
+                                  const char    *username,
+                                  const char    *peer,
+                                  GError       **error)
 {
   if (peer[0] == '#')
-    return require_member (self, peer, username, error) ? g_strdup (peer) : NULL;
+    return lt_sqlite_store_require_member (self, peer, username, error) ? g_strdup (peer) : NULL;
 
-  if (!require_user (self, peer, error))
+  if (!lt_sqlite_store_require_user (self, peer, error))
     return NULL;
   if (strcmp (username, peer) <= 0)
     return g_strconcat (username, "\n", peer, NULL);
@@ -707,19 +762,20 @@ find_idempotent_send (LtSqliteStore *self,
   return TRUE;
 }
 
-static gboolean
-insert_message (LtSqliteStore *self,
-                const char    *from,
-                const char    *to,
-                const char    *conversation,
-                const char    *text,
-                gint64         ts,
-                const char    *client_id,
-                gint64        *id,
-                GError       **error)
+gboolean
+lt_sqlite_store_insert_message (LtSqliteStore *self,
+                                const char    *from,
+                                const char    *to,
+                                const char    *conversation,
+                                const char    *text,
+                                gint64         ts,
+                                const char    *client_id,
+                                gint64         file_id,
+                                gint64        *id,
+                                GError       **error)
 {
-  if (!lt_sqlite_execute (self->sqlite, STMT_INSERT_MESSAGE, error, "xssss", ts, from, to,
-                          conversation, text))
+  if (!lt_sqlite_execute (self->sqlite, STMT_INSERT_MESSAGE, error, "xssssx", ts, from, to,
+                          conversation, text, file_id))
     return FALSE;
 
   *id = sqlite3_last_insert_rowid (lt_sqlite_get_db (self->sqlite));
@@ -728,7 +784,7 @@ insert_message (LtSqliteStore *self,
                             client_id, *id);
 }
 
-/* insert_message() is two statements: outside a caller's transaction a
+/* lt_sqlite_store_insert_message() is two statements: outside a caller's transaction a
  * savepoint of its own keeps a message and its idempotency key together. */
 static gboolean
 store_message (LtSqliteStore *self,
@@ -747,7 +803,8 @@ store_message (LtSqliteStore *self,
   if (own_savepoint && !lt_sqlite_store_savepoint (store, error))
     return FALSE;
 
-  if (!insert_message (self, from, to, conversation, text, ts, client_id, id, error))
+  if (!lt_sqlite_store_insert_message (self, from, to, conversation, text, ts, client_id, 0, id,
+                                       error))
     {
       if (own_savepoint)
         lt_sqlite_store_rollback_to_savepoint (store);
@@ -781,7 +838,7 @@ lt_sqlite_store_add_message (LtStore    *store,
   if (*duplicate)
     return TRUE;
 
-  conversation = conversation_key (self, from, to, error);
+  conversation = lt_sqlite_store_conversation_key (self, from, to, error);
   if (conversation == NULL)
     return FALSE;
 
@@ -797,9 +854,10 @@ lt_sqlite_store_list_pending (LtStore    *store,
                               GError    **error)
 {
   /* LIMIT -1 is no limit. */
-  return query_rows (LT_SQLITE_STORE (store), STMT_LIST_PENDING, message_from_row,
-                     (GDestroyNotify) lt_message_free, error, "sxx", username,
-                     limit > 0 ? (gint64) limit : -1, after_id);
+  return lt_sqlite_store_query_rows (LT_SQLITE_STORE (store), STMT_LIST_PENDING,
+                                     lt_sqlite_store_message_from_row,
+                                     (GDestroyNotify)lt_message_free, error, "sxx", username,
+                                     limit > 0 ? (gint64)limit : -1, after_id);
 }
 
 static gboolean
@@ -828,7 +886,33 @@ lt_sqlite_store_ack (LtStore    *store,
                             up_to);
 }
 
-/* @limit 0 is no limit here too, as for list_pending. */
+/* A page of the messages of statement @id (STMT_HISTORY or
+ * STMT_LIST_FILES) in the conversation of @username with @with, newest
+ * first.  @limit 0 is no limit here too, as for list_pending. */
+GPtrArray *
+lt_sqlite_store_conversation_page (LtSqliteStore *self,
+                                   StatementId    id,
+                                   const char    *username,
+                                   const char    *with,
+                                   gint64         before,
+                                   guint          limit,
+                                   gboolean      *more,
+                                   GError       **error)
+{
+  g_autofree char *conversation = lt_sqlite_store_conversation_key (self, username, with, error);
+
+  if (conversation == NULL)
+    return NULL;
+
+  /* One row more than the page tells whether older messages exist. */
+  return lt_sqlite_store_trim_page (
+      lt_sqlite_store_query_rows (self, id, lt_sqlite_store_message_from_row,
+                                  (GDestroyNotify) lt_message_free, error, "sxx", conversation,
+                                  before > 0 ? before : G_MAXINT64,
+                                  limit > 0 ? (gint64) limit + 1 : -1),
+      limit, more);
+}
+
 static GPtrArray *
 lt_sqlite_store_history (LtStore    *store,
                          const char *username,
@@ -838,24 +922,8 @@ lt_sqlite_store_history (LtStore    *store,
                          gboolean   *more,
                          GError    **error)
 {
-  LtSqliteStore *self = LT_SQLITE_STORE (store);
-  g_autofree char *conversation = conversation_key (self, username, with, error);
-  g_autoptr(GPtrArray) messages = NULL;
-
-  if (conversation == NULL)
-    return NULL;
-
-  /* One row more than the page tells whether older messages exist. */
-  messages = query_rows (self, STMT_HISTORY, message_from_row, (GDestroyNotify) lt_message_free,
-                         error, "sxx", conversation, before > 0 ? before : G_MAXINT64,
-                         limit > 0 ? (gint64) limit + 1 : -1);
-  if (messages == NULL)
-    return NULL;
-
-  *more = limit > 0 && messages->len > limit;
-  if (*more)
-    g_ptr_array_remove_index (messages, limit);
-  return g_steal_pointer (&messages);
+  return lt_sqlite_store_conversation_page (LT_SQLITE_STORE (store), STMT_HISTORY, username, with,
+                                            before, limit, more, error);
 }
 
 /* The rooms_join_creator trigger makes the creator a member. */
@@ -873,7 +941,8 @@ lt_sqlite_store_create_room (LtStore    *store,
                           creator))
     return FALSE;
   if (sqlite3_changes (lt_sqlite_get_db (self->sqlite)) == 0)
-    return set_protocol_error (error, LT_PROTOCOL_ERROR_ROOM_EXISTS, "%s exists already", room);
+    return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_ROOM_EXISTS,
+                                               "%s exists already", room);
   return TRUE;
 }
 
@@ -885,7 +954,7 @@ lt_sqlite_store_join_room (LtStore    *store,
                            GError    **error)
 {
   LtSqliteStore *self = LT_SQLITE_STORE (store);
-  gboolean member;
+  gboolean member = FALSE;
 
   if (!room_membership (self, room, username, &member, error))
     return FALSE;
@@ -903,10 +972,10 @@ lt_sqlite_store_leave_room (LtStore    *store,
   LtSqliteStore *self = LT_SQLITE_STORE (store);
 
   if (g_str_equal (room, LT_LOBBY))
-    return set_protocol_error (error, LT_PROTOCOL_ERROR_INVALID_PARAMS, "Nobody leaves %s",
-                               LT_LOBBY);
+    return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_INVALID_PARAMS,
+                                               "Nobody leaves %s", LT_LOBBY);
 
-  return require_member (self, room, username, error) &&
+  return lt_sqlite_store_require_member (self, room, username, error) &&
          lt_sqlite_execute (self->sqlite, STMT_LEAVE_ROOM, error, "ss", room, username);
 }
 
@@ -915,7 +984,7 @@ lt_sqlite_store_list_rooms (LtStore    *store,
                             const char *username,
                             GError    **error)
 {
-  return query_rows (LT_SQLITE_STORE (store), STMT_LIST_ROOMS, room_from_row,
+  return lt_sqlite_store_query_rows (LT_SQLITE_STORE (store), STMT_LIST_ROOMS, room_from_row,
                      (GDestroyNotify) lt_room_free, error, "s", username);
 }
 
@@ -924,7 +993,7 @@ lt_sqlite_store_list_user_rooms (LtStore    *store,
                                  const char *username,
                                  GError    **error)
 {
-  return strv_from_rows (query_rows (LT_SQLITE_STORE (store), STMT_LIST_USER_ROOMS,
+  return strv_from_rows (lt_sqlite_store_query_rows (LT_SQLITE_STORE (store), STMT_LIST_USER_ROOMS,
                                      string_from_row, g_free, error, "s", username));
 }
 
@@ -938,8 +1007,8 @@ lt_sqlite_store_list_room_members (LtStore    *store,
   if (!require_room (self, room, error))
     return NULL;
 
-  return strv_from_rows (query_rows (self, STMT_LIST_ROOM_MEMBERS, string_from_row, g_free, error,
-                                     "s", room));
+  return strv_from_rows (lt_sqlite_store_query_rows (self, STMT_LIST_ROOM_MEMBERS, string_from_row,
+                                                     g_free, error, "s", room));
 }
 
 static gboolean
@@ -952,14 +1021,14 @@ lt_sqlite_store_add_friend (LtStore    *store,
 
   /* The server refuses this first; both rows would be the same row. */
   if (g_str_equal (username, friend_name))
-    return set_protocol_error (error, LT_PROTOCOL_ERROR_INVALID_PARAMS,
+    return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_INVALID_PARAMS,
                                "Nobody is their own friend");
 
-  if (!require_user (self, friend_name, error) ||
+  if (!lt_sqlite_store_require_user (self, friend_name, error) ||
       !lt_sqlite_execute (self->sqlite, STMT_ADD_FRIEND, error, "ss", username, friend_name))
     return FALSE;
   if (sqlite3_changes (lt_sqlite_get_db (self->sqlite)) == 0)
-    return set_protocol_error (error, LT_PROTOCOL_ERROR_ALREADY_FRIENDS,
+    return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_ALREADY_FRIENDS,
                                "%s and %s are friends already", username, friend_name);
   return TRUE;
 }
@@ -975,8 +1044,8 @@ lt_sqlite_store_remove_friend (LtStore    *store,
   if (!lt_sqlite_execute (self->sqlite, STMT_REMOVE_FRIEND, error, "ss", username, friend_name))
     return FALSE;
   if (sqlite3_changes (lt_sqlite_get_db (self->sqlite)) == 0)
-    return set_protocol_error (error, LT_PROTOCOL_ERROR_NO_SUCH_USER, "%s has no friend %s",
-                               username, friend_name);
+    return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_NO_SUCH_USER,
+                                               "%s has no friend %s", username, friend_name);
   return TRUE;
 }
 
@@ -985,7 +1054,7 @@ lt_sqlite_store_list_friends (LtStore    *store,
                               const char *username,
                               GError    **error)
 {
-  return query_rows (LT_SQLITE_STORE (store), STMT_LIST_FRIENDS, user_name_from_row,
+  return lt_sqlite_store_query_rows (LT_SQLITE_STORE (store), STMT_LIST_FRIENDS, user_name_from_row,
                      (GDestroyNotify) lt_user_name_free, error, "s", username);
 }
 
@@ -1096,4 +1165,5 @@ lt_sqlite_store_iface_init (LtStoreInterface *iface)
   iface->add_friend = lt_sqlite_store_add_friend;
   iface->remove_friend = lt_sqlite_store_remove_friend;
   iface->list_friends = lt_sqlite_store_list_friends;
+  lt_sqlite_store_files_iface_init (iface);
 }

@@ -37,7 +37,45 @@ lt_message_free (LtMessage *message)
   g_free (message->nickname);
   g_free (message->to);
   g_free (message->text);
+  lt_file_free (message->file);
   g_free (message);
+}
+
+void
+lt_file_free (LtFile *file)
+{
+  if (file == NULL)
+    return;
+
+  g_free (file->from);
+  g_free (file->to);
+  g_free (file->name);
+  g_free (file->sha256);
+  g_free (file);
+}
+
+LtFileEntry *
+lt_file_entry_new (const char *path,
+                   gint64      size,
+                   const char *sha256)
+{
+  LtFileEntry *entry = g_new0 (LtFileEntry, 1);
+
+  entry->path = g_strdup (path);
+  entry->size = size;
+  entry->sha256 = g_strdup (sha256);
+  return entry;
+}
+
+void
+lt_file_entry_free (LtFileEntry *entry)
+{
+  if (entry == NULL)
+    return;
+
+  g_free (entry->path);
+  g_free (entry->sha256);
+  g_free (entry);
 }
 
 void
@@ -388,4 +426,150 @@ lt_store_list_friends (LtStore    *self,
   g_return_val_if_fail (username != NULL, NULL);
 
   return LT_STORE_GET_IFACE (self)->list_friends (self, username, error);
+}
+
+gboolean
+lt_store_add_file (LtStore            *self,
+                   LtFile             *file,
+                   GPtrArray          *entries,
+                   gboolean            more,
+                   const LtFileLimits *limits,
+                   GError            **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), FALSE);
+  g_return_val_if_fail (file != NULL, FALSE);
+  g_return_val_if_fail (entries != NULL && entries->len > 0, FALSE);
+  g_return_val_if_fail (limits != NULL, FALSE);
+
+  return LT_STORE_GET_IFACE (self)->add_file (self, file, entries, more, limits, error);
+}
+
+gboolean
+lt_store_add_file_entries (LtStore            *self,
+                           gint64              file_id,
+                           const char         *sender,
+                           GPtrArray          *entries,
+                           gboolean            more,
+                           const LtFileLimits *limits,
+                           GError            **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), FALSE);
+  g_return_val_if_fail (sender != NULL, FALSE);
+  g_return_val_if_fail (entries != NULL, FALSE);
+  g_return_val_if_fail (limits != NULL, FALSE);
+
+  return LT_STORE_GET_IFACE (self)->add_file_entries (self, file_id, sender, entries, more, limits,
+                                                      error);
+}
+
+LtFile *
+lt_store_open_file (LtStore     *self,
+                    gint64       id,
+                    const char  *username,
+                    LtFileAccess access,
+                    GError     **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+
+  return LT_STORE_GET_IFACE (self)->open_file (self, id, username, access, error);
+}
+
+LtFileEntry *
+lt_store_lookup_file_entry (LtStore *self,
+                            gint64   file_id,
+                            guint    index,
+                            GError **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), NULL);
+
+  return LT_STORE_GET_IFACE (self)->lookup_file_entry (self, file_id, index, error);
+}
+
+GPtrArray *
+lt_store_list_file_entries (LtStore  *self,
+                            gint64    file_id,
+                            gint64    after,
+                            guint     limit,
+                            gboolean *more,
+                            GError  **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), NULL);
+  g_return_val_if_fail (more != NULL, NULL);
+
+  return LT_STORE_GET_IFACE (self)->list_file_entries (self, file_id, after, limit, more, error);
+}
+
+gboolean
+lt_store_finish_file_entry (LtStore    *self,
+                            gint64      file_id,
+                            guint       index,
+                            gint64      ts,
+                            LtMessage **announcement,
+                            GError    **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), FALSE);
+  g_return_val_if_fail (announcement != NULL, FALSE);
+
+  return LT_STORE_GET_IFACE (self)->finish_file_entry (self, file_id, index, ts, announcement,
+                                                       error);
+}
+
+gboolean
+lt_store_touch_file (LtStore *self,
+                     gint64   file_id,
+                     gint64   now,
+                     GError **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), FALSE);
+
+  return LT_STORE_GET_IFACE (self)->touch_file (self, file_id, now, error);
+}
+
+gboolean
+lt_store_cancel_file (LtStore *self,
+                      gint64   file_id,
+                      GError **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), FALSE);
+
+  return LT_STORE_GET_IFACE (self)->cancel_file (self, file_id, error);
+}
+
+gboolean
+lt_store_answer_file (LtStore     *self,
+                      gint64       file_id,
+                      LtFileAnswer answer,
+                      GError     **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), FALSE);
+
+  return LT_STORE_GET_IFACE (self)->answer_file (self, file_id, answer, error);
+}
+
+GPtrArray *
+lt_store_list_stale_files (LtStore *self,
+                           gint64   before,
+                           GError **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), NULL);
+
+  return LT_STORE_GET_IFACE (self)->list_stale_files (self, before, error);
+}
+
+GPtrArray *
+lt_store_list_files (LtStore    *self,
+                     const char *username,
+                     const char *with,
+                     gint64      before,
+                     guint       limit,
+                     gboolean   *more,
+                     GError    **error)
+{
+  g_return_val_if_fail (LT_IS_STORE (self), NULL);
+  g_return_val_if_fail (username != NULL, NULL);
+  g_return_val_if_fail (with != NULL, NULL);
+  g_return_val_if_fail (more != NULL, NULL);
+
+  return LT_STORE_GET_IFACE (self)->list_files (self, username, with, before, limit, more, error);
 }

@@ -35,6 +35,65 @@ typedef struct
   gint64 created; /* ms since the Unix epoch */
 } LtUser;
 
+/* What an offer of a file or folder is going through. */
+typedef enum
+{
+  LT_FILE_STATE_DESCRIBING, /* a folder whose entries are still coming */
+  LT_FILE_STATE_UPLOADING,
+  LT_FILE_STATE_COMPLETE, /* verified and announced */
+  LT_FILE_STATE_CANCELLED, /* withdrawn by the sender, or dropped as stale */
+} LtFileState;
+
+/* The recipient's answer to a private file. */
+typedef enum
+{
+  LT_FILE_ANSWER_NONE,
+  LT_FILE_ANSWER_ACCEPTED,
+  LT_FILE_ANSWER_REJECTED,
+} LtFileAnswer;
+
+/* Who wants to do what with a file: see lt_store_open_file(). */
+typedef enum
+{
+  LT_FILE_ACCESS_SEND, /* its sender, before it is complete */
+  LT_FILE_ACCESS_RECEIVE, /* someone who may download it */
+  LT_FILE_ACCESS_ANSWER, /* the recipient of a private file */
+} LtFileAccess;
+
+typedef struct
+{
+  gint64 id;
+  char *from;
+  char *to; /* a username or a "#room" */
+  char *name; /* a safe base name */
+  gint64 size; /* of a folder: the sum of its files */
+  char *sha256; /* NULL for a folder */
+  gboolean folder;
+  guint n_entries;
+  LtFileState state;
+  LtFileAnswer answer;
+  gint64 message_id; /* of its announcement; 0 before */
+} LtFile;
+
+/* A file of an offer: the one file of a file offer (its path is the
+ * name), or a file or directory of a folder. */
+typedef struct
+{
+  guint index;
+  char *path;
+  gint64 size; /* 0 for a directory */
+  char *sha256; /* NULL for a directory */
+  gboolean done; /* all its bytes arrived and were verified */
+} LtFileEntry;
+
+/* The limits an offer is checked against. */
+typedef struct
+{
+  gint64 max_size;
+  gint64 quota;
+  guint max_entries;
+} LtFileLimits;
+
 typedef struct
 {
   gint64 id;
@@ -42,7 +101,8 @@ typedef struct
   char *from;
   char *nickname; /* of the sender */
   char *to; /* a username or a "#room" */
-  char *text;
+  char *text; /* of a file's announcement: its name */
+  LtFile *file; /* NULL for a text message */
 } LtMessage;
 
 typedef struct
@@ -63,6 +123,11 @@ void lt_user_free (LtUser *user);
 void lt_message_free (LtMessage *message);
 void lt_room_free (LtRoom *room);
 void lt_user_name_free (LtUserName *name);
+void lt_file_free (LtFile *file);
+void lt_file_entry_free (LtFileEntry *entry);
+LtFileEntry *lt_file_entry_new (const char *path,
+                                gint64      size,
+                                const char *sha256);
 LtUserName *lt_user_name_new (const char *username,
                               const char *nickname);
 
@@ -70,6 +135,8 @@ G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtUser, lt_user_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtMessage, lt_message_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtRoom, lt_room_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtUserName, lt_user_name_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtFile, lt_file_free)
+G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtFileEntry, lt_file_entry_free)
 
 #define LT_TYPE_STORE (lt_store_get_type ())
 G_DECLARE_INTERFACE (LtStore, lt_store, LT, STORE, GObject)
@@ -155,6 +222,43 @@ struct _LtStoreInterface
                              GError **error);
   /* LtUserName of each friend, by username. */
   GPtrArray *(*list_friends) (LtStore *self, const char *username, GError **error);
+
+  /* Files.  add_file stores the offer @file (from, to, name, size,
+   * sha256, folder; id is filled in) with its LtFileEntry @entries, in
+   * state DESCRIBING when @more entries will follow, else UPLOADING.
+   * Errors: NO_SUCH_USER, NO_SUCH_ROOM, NOT_IN_ROOM, FILE_TOO_LARGE,
+   * QUOTA_EXCEEDED (the sender's offers that are not cancelled would
+   * pass the quota), INVALID_PARAMS (a path twice, too many entries). */
+  gboolean (*add_file) (LtStore *self, LtFile *file, GPtrArray *entries, gboolean more,
+                        const LtFileLimits *limits, GError **error);
+  /* The next page of a DESCRIBING offer of @sender; the same errors. */
+  gboolean (*add_file_entries) (LtStore *self, gint64 file_id, const char *sender,
+                                GPtrArray *entries, gboolean more, const LtFileLimits *limits,
+                                GError **error);
+  /* The file @id if @username may do @access with it.  Errors:
+   * NO_SUCH_FILE (unknown, or not one @username may see),
+   * FILE_UNAVAILABLE (in the wrong state, or rejected), NOT_IN_ROOM. */
+  LtFile *(*open_file) (LtStore *self, gint64 id, const char *username, LtFileAccess access,
+                        GError **error);
+  /* NULL without an error when there is no such entry. */
+  LtFileEntry *(*lookup_file_entry) (LtStore *self, gint64 file_id, guint index, GError **error);
+  GPtrArray *(*list_file_entries) (LtStore *self, gint64 file_id, gint64 after, guint limit,
+                                   gboolean *more, GError **error);
+  /* Marks an entry done.  When it was the last one missing, the offer
+   * becomes COMPLETE and its announcement is stored as a message of
+   * the conversation at @ts, returned in *announcement (else NULL). */
+  gboolean (*finish_file_entry) (LtStore *self, gint64 file_id, guint index, gint64 ts,
+                                 LtMessage **announcement, GError **error);
+  /* Records upload activity at @now: offers idle for long are stale. */
+  gboolean (*touch_file) (LtStore *self, gint64 file_id, gint64 now, GError **error);
+  /* Cancels an offer that is not COMPLETE: FILE_UNAVAILABLE otherwise. */
+  gboolean (*cancel_file) (LtStore *self, gint64 file_id, GError **error);
+  gboolean (*answer_file) (LtStore *self, gint64 file_id, LtFileAnswer answer, GError **error);
+  /* Offers not COMPLETE nor CANCELLED without activity since @before. */
+  GPtrArray *(*list_stale_files) (LtStore *self, gint64 before, GError **error);
+  /* The complete files of a conversation, as for history. */
+  GPtrArray *(*list_files) (LtStore *self, const char *username, const char *with, gint64 before,
+                            guint limit, gboolean *more, GError **error);
 };
 
 gboolean lt_store_begin (LtStore *self, GError **error);
@@ -197,5 +301,25 @@ gboolean lt_store_add_friend (LtStore *self, const char *username, const char *f
 gboolean lt_store_remove_friend (LtStore *self, const char *username, const char *friend_name,
                                  GError **error);
 GPtrArray *lt_store_list_friends (LtStore *self, const char *username, GError **error);
+gboolean lt_store_add_file (LtStore *self, LtFile *file, GPtrArray *entries, gboolean more,
+                            const LtFileLimits *limits, GError **error);
+gboolean lt_store_add_file_entries (LtStore *self, gint64 file_id, const char *sender,
+                                    GPtrArray *entries, gboolean more,
+                                    const LtFileLimits *limits, GError **error);
+LtFile *lt_store_open_file (LtStore *self, gint64 id, const char *username, LtFileAccess access,
+                            GError **error);
+LtFileEntry *lt_store_lookup_file_entry (LtStore *self, gint64 file_id, guint index,
+                                         GError **error);
+GPtrArray *lt_store_list_file_entries (LtStore *self, gint64 file_id, gint64 after, guint limit,
+                                       gboolean *more, GError **error);
+gboolean lt_store_finish_file_entry (LtStore *self, gint64 file_id, guint index, gint64 ts,
+                                     LtMessage **announcement, GError **error);
+gboolean lt_store_touch_file (LtStore *self, gint64 file_id, gint64 now, GError **error);
+gboolean lt_store_cancel_file (LtStore *self, gint64 file_id, GError **error);
+gboolean lt_store_answer_file (LtStore *self, gint64 file_id, LtFileAnswer answer,
+                               GError **error);
+GPtrArray *lt_store_list_stale_files (LtStore *self, gint64 before, GError **error);
+GPtrArray *lt_store_list_files (LtStore *self, const char *username, const char *with,
+                                gint64 before, guint limit, gboolean *more, GError **error);
 
 G_END_DECLS

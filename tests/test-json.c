@@ -290,10 +290,14 @@ test_error_round_trip (void)
     { LT_PROTOCOL_ERROR_ROOM_EXISTS, 1011, "room_exists" },
     { LT_PROTOCOL_ERROR_NOT_IN_ROOM, 1012, "not_in_room" },
     { LT_PROTOCOL_ERROR_MESSAGE_TOO_LONG, 1013, "message_too_long" },
+    { LT_PROTOCOL_ERROR_FILE_TOO_LARGE, 1014, "file_too_large" },
+    { LT_PROTOCOL_ERROR_QUOTA_EXCEEDED, 1015, "quota_exceeded" },
+    { LT_PROTOCOL_ERROR_NO_SUCH_FILE, 1016, "no_such_file" },
+    { LT_PROTOCOL_ERROR_FILE_UNAVAILABLE, 1017, "file_unavailable" },
   };
 
   /* The table covers the whole enum. */
-  g_assert_cmpuint (G_N_ELEMENTS (table), ==, LT_PROTOCOL_ERROR_MESSAGE_TOO_LONG + 1);
+  g_assert_cmpuint (G_N_ELEMENTS (table), ==, LT_PROTOCOL_ERROR_FILE_UNAVAILABLE + 1);
 
   for (guint i = 0; i < G_N_ELEMENTS (table); i++)
     {
@@ -356,7 +360,7 @@ test_error_wire_edge_cases (void)
 
   /* Unknown wire codes are refused; a known code with an unknown or
    * missing reason maps to the first error with that code. */
-  g_assert_false (lt_protocol_error_from_wire (1014, "nope", &error));
+  g_assert_false (lt_protocol_error_from_wire (1099, "nope", &error));
   g_assert_false (lt_protocol_error_from_wire (0, NULL, &error));
   g_assert_true (lt_protocol_error_from_wire (-32600, NULL, &error));
   g_assert_cmpint (error, ==, LT_PROTOCOL_ERROR_INVALID_REQUEST);
@@ -366,7 +370,7 @@ test_error_wire_edge_cases (void)
   g_assert_cmpint (error, ==, LT_PROTOCOL_ERROR_WRONG_PASSWORD);
 
   /* An enum value out of range goes out as internal_error. */
-  lt_protocol_error_to_wire (LT_PROTOCOL_ERROR_MESSAGE_TOO_LONG + 1, &wire_code, &reason);
+  lt_protocol_error_to_wire (LT_PROTOCOL_ERROR_FILE_UNAVAILABLE + 1, &wire_code, &reason);
   g_assert_cmpint (wire_code, ==, -32603);
   g_assert_cmpstr (reason, ==, "internal_error");
 

@@ -296,7 +296,7 @@ test_open_schema (Fixture      *f,
   g_autofree char *journal_mode = raw_column (db, "PRAGMA journal_mode", 0);
   g_autofree char *rooms = raw_column (db, "SELECT name FROM rooms", 0);
 
-  g_assert_cmpstr (version, ==, "1");
+  g_assert_cmpstr (version, ==, "2");
   g_assert_cmpstr (journal_mode, ==, "wal");
   g_assert_cmpstr (rooms, ==, LT_LOBBY);
 }
@@ -320,7 +320,7 @@ test_open_twice (Fixture      *f,
 
   db = open_raw (f->path);
   version = raw_column (db, "PRAGMA user_version", 0);
-  g_assert_cmpstr (version, ==, "1");
+  g_assert_cmpstr (version, ==, "2");
   assert_user_rooms (f, "alice", STRV (LT_LOBBY));
   assert_pending (f, "bob", STRV ("seen by both"));
 }
@@ -371,36 +371,52 @@ test_open_closed (Fixture      *f,
   g_assert_null (user);
 }
 
-/* The history and pending statements of lt-sqlite-store.c: keep these
- * in step with STMT_HISTORY and STMT_LIST_PENDING there. */
+/* The columns of lt-sqlite-store.c's MESSAGE_COLUMNS. */
+#define MESSAGE_QUERY                                                                     \
+  "EXPLAIN QUERY PLAN SELECT m.id, m.ts, m.sender, u.nickname, m.recipient, m.text,"      \
+  " f.id, f.sender, f.recipient, f.name, f.size, f.sha256, f.folder, f.entries, f.state," \
+  " f.answer, f.message_id"                                                               \
+  " FROM messages AS m JOIN users AS u ON u.username = m.sender"                          \
+  " LEFT JOIN files AS f ON f.id = m.file_id "
+
+static void
+assert_plan_searches (const char *plan,
+                      const char *first_step)
+{
+  g_assert_cmpstr (strstr (plan, first_step), ==, plan);
+  g_assert_cmpstr (strstr (plan, "SCAN"), ==, NULL);
+  g_assert_cmpstr (strstr (plan, "TEMP B-TREE"), ==, NULL);
+}
+
+/* The history, pending, file list and stale file statements of
+ * lt-sqlite-store.c: keep these in step with STMT_HISTORY,
+ * STMT_LIST_PENDING, STMT_LIST_FILES and STMT_STALE_FILES there. */
 static void
 test_open_query_plans (Fixture      *f,
                        gconstpointer data)
 {
   g_autoptr(sqlite3) db = open_raw (f->path);
   g_autofree char *history = raw_column (
-      db,
-      "EXPLAIN QUERY PLAN SELECT m.id, m.ts, m.sender, u.nickname, m.recipient, m.text"
-      " FROM messages AS m JOIN users AS u ON u.username = m.sender"
-      " WHERE m.conversation = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3",
-      3);
+      db, MESSAGE_QUERY "WHERE m.conversation = ?1 AND m.id < ?2 ORDER BY m.id DESC LIMIT ?3", 3);
   g_autofree char *pending = raw_column (
       db,
-      "EXPLAIN QUERY PLAN SELECT m.id, m.ts, m.sender, u.nickname, m.recipient, m.text"
-      " FROM messages AS m JOIN users AS u ON u.username = m.sender"
-      " WHERE m.recipient = ?1 AND substr (m.recipient, 1, 1) <> '#'"
+      MESSAGE_QUERY "WHERE m.recipient = ?1 AND substr (m.recipient, 1, 1) <> '#'"
       " AND m.id > coalesce ((SELECT last_acked FROM delivery_cursors WHERE username = ?1), 0)"
       " AND m.id > ?3 ORDER BY m.id LIMIT ?2",
       3);
+  g_autofree char *files = raw_column (
+      db,
+      MESSAGE_QUERY "WHERE m.conversation = ?1 AND m.id < ?2 AND m.file_id IS NOT NULL"
+      " ORDER BY m.id DESC LIMIT ?3",
+      3);
+  g_autofree char *stale = raw_column (
+      db, "EXPLAIN QUERY PLAN SELECT id FROM files AS f WHERE f.state < 2 AND f.updated < ?1", 3);
 
-  g_assert_true (g_str_has_prefix (
-      history, "SEARCH m USING INDEX messages_by_conversation (conversation=? AND id<?)"));
-  g_assert_null (strstr (history, "SCAN"));
-  g_assert_null (strstr (history, "TEMP B-TREE"));
-  g_assert_true (g_str_has_prefix (
-      pending, "SEARCH m USING INDEX messages_pending (recipient=? AND id>?)"));
-  g_assert_null (strstr (pending, "SCAN"));
-  g_assert_null (strstr (pending, "TEMP B-TREE"));
+  assert_plan_searches (history,
+                        "SEARCH m USING INDEX messages_by_conversation (conversation=? AND id<?)");
+  assert_plan_searches (pending, "SEARCH m USING INDEX messages_pending (recipient=? AND id>?)");
+  assert_plan_searches (files, "SEARCH m USING INDEX messages_files (conversation=? AND id<?)");
+  assert_plan_searches (stale, "SEARCH f USING INDEX files_unfinished (updated<?)");
 }
 
 static void
@@ -987,6 +1003,336 @@ test_transactions_errors (Fixture      *f,
   lt_store_rollback (f->store);
 }
 
+/* Files ---------------------------------------------------------------- */
+
+#define SHA_A "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa"
+#define SHA_B "bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb"
+
+static const LtFileLimits file_limits = { 1000, 3000, 4 };
+
+static gboolean
+try_offer (Fixture    *f,
+           const char *from,
+           const char *to,
+           const char *name,
+           GPtrArray  *entries,
+           gboolean    more,
+           gint64     *id,
+           GError    **error)
+{
+  LtFile file = {
+    .from = (char *) from,
+    .to = (char *) to,
+    .name = (char *) name,
+    .folder = entries != NULL,
+  };
+  g_autoptr (GPtrArray) single
+      = g_ptr_array_new_with_free_func ((GDestroyNotify)lt_file_entry_free);
+
+  if (entries == NULL)
+    g_ptr_array_add (single, lt_file_entry_new (name, 100, SHA_A));
+  else
+    g_ptr_array_extend_and_steal (single, g_ptr_array_ref (entries));
+
+  if (!lt_store_add_file (f->store, &file, single, more, &file_limits, error))
+    return FALSE;
+
+  *id = file.id;
+  return TRUE;
+}
+
+/* A file of 100 bytes from @from to @to, all uploaded but not finished. */
+static gint64
+offer_file (Fixture    *f,
+            const char *from,
+            const char *to,
+            const char *name)
+{
+  gint64 id = 0;
+
+  assert_ok (try_offer (f, from, to, name, NULL, FALSE, &id, &failure));
+  g_assert_cmpint (id, >, 0);
+  return id;
+}
+
+static LtMessage *
+finish_entry (Fixture *f,
+              gint64   id,
+              guint    index)
+{
+  LtMessage *announcement = NULL;
+
+  assert_ok (lt_store_finish_file_entry (f->store, id, index, 1700000000456, &announcement,
+                                         &failure));
+  return announcement;
+}
+
+static LtMessage *
+finish_file (Fixture *f,
+             gint64   id)
+{
+  LtMessage *announcement = finish_entry (f, id, 0);
+
+  g_assert_nonnull (announcement);
+  return announcement;
+}
+
+static GPtrArray *
+entries_new (const char *first_path,
+             ...)
+{
+  GPtrArray *entries = g_ptr_array_new_with_free_func ((GDestroyNotify) lt_file_entry_free);
+  const char *path = first_path;
+  va_list args;
+
+  /* A path ending in "/" is a directory; the others are files of 10 bytes. */
+  va_start (args, first_path);
+  for (; path != NULL; path = va_arg (args, const char *))
+    {
+      if (g_str_has_suffix (path, "/"))
+        {
+          g_autofree char *dir = g_strndup (path, strlen (path) - 1);
+
+          g_ptr_array_add (entries, lt_file_entry_new (dir, 0, NULL));
+        }
+      else
+        g_ptr_array_add (entries, lt_file_entry_new (path, 10, SHA_B));
+    }
+  va_end (args);
+  return entries;
+}
+
+static void
+assert_open (Fixture     *f,
+             gint64       id,
+             const char  *username,
+             LtFileAccess access)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LtFile) file = lt_store_open_file (f->store, id, username, access, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (file);
+  g_assert_cmpint (file->id, ==, id);
+}
+
+#define assert_open_refused(f, id, username, access, code)                                         \
+  assert_refused (lt_store_open_file ((f)->store, (id), (username), (access), &failure) != NULL,   \
+                  code)
+
+static void
+test_files_private (Fixture      *f,
+                    gconstpointer data)
+{
+  gint64 id = offer_file (f, "alice", "bob", "report.pdf");
+  g_autoptr(LtFileEntry) entry = NULL;
+  g_autoptr(LtMessage) announcement = NULL;
+  g_autoptr(GPtrArray) pending = NULL;
+  g_autoptr(GPtrArray) files = NULL;
+  gboolean more = TRUE;
+  LtMessage *listed;
+
+  /* Before it is complete only the sender knows of it. */
+  assert_open (f, id, "alice", LT_FILE_ACCESS_SEND);
+  assert_open_refused (f, id, "bob", LT_FILE_ACCESS_RECEIVE, NO_SUCH_FILE);
+  assert_open_refused (f, id, "alice", LT_FILE_ACCESS_RECEIVE, FILE_UNAVAILABLE);
+  assert_pending (f, "bob", EMPTY_STRV);
+
+  entry = lt_store_lookup_file_entry (f->store, id, 0, NULL);
+  g_assert_nonnull (entry);
+  g_assert_cmpstr (entry->path, ==, "report.pdf");
+  g_assert_cmpint (entry->size, ==, 100);
+  g_assert_cmpstr (entry->sha256, ==, SHA_A);
+  g_assert_false (entry->done);
+  g_assert_null (lt_store_lookup_file_entry (f->store, id, 1, NULL));
+
+  announcement = finish_file (f, id);
+  g_assert_cmpstr (announcement->text, ==, "report.pdf");
+  g_assert_cmpstr (announcement->from, ==, "alice");
+  g_assert_cmpstr (announcement->nickname, ==, "Alice");
+  g_assert_cmpstr (announcement->to, ==, "bob");
+  g_assert_cmpint (announcement->ts, ==, 1700000000456);
+  g_assert_cmpint (announcement->file->id, ==, id);
+  g_assert_cmpint (announcement->file->size, ==, 100);
+  g_assert_cmpstr (announcement->file->sha256, ==, SHA_A);
+  g_assert_cmpint (announcement->file->state, ==, LT_FILE_STATE_COMPLETE);
+  g_assert_cmpint (announcement->file->message_id, ==, announcement->id);
+  g_assert_false (announcement->file->folder);
+
+  /* The announcement is a message: pending, in history, in the list. */
+  assert_pending (f, "bob", STRV ("report.pdf"));
+  pending = lt_store_list_pending (f->store, "bob", 0, 0, NULL);
+  g_assert_cmpint (((LtMessage *) g_ptr_array_index (pending, 0))->file->id, ==, id);
+  assert_history (f, "alice", "bob", STRV ("report.pdf"));
+  files = lt_store_list_files (f->store, "bob", "alice", 0, 10, &more, NULL);
+  g_assert_cmpuint (files->len, ==, 1);
+  g_assert_false (more);
+  listed = g_ptr_array_index (files, 0);
+  g_assert_cmpint (listed->id, ==, announcement->id);
+  g_assert_cmpint (listed->file->id, ==, id);
+
+  assert_open (f, id, "bob", LT_FILE_ACCESS_RECEIVE);
+  assert_open (f, id, "alice", LT_FILE_ACCESS_RECEIVE);
+  assert_open (f, id, "bob", LT_FILE_ACCESS_ANSWER);
+  assert_open_refused (f, id, "carol", LT_FILE_ACCESS_RECEIVE, NO_SUCH_FILE);
+  assert_open_refused (f, id, "carol", LT_FILE_ACCESS_ANSWER, NO_SUCH_FILE);
+  assert_open_refused (f, id, "alice", LT_FILE_ACCESS_ANSWER, INVALID_PARAMS);
+  assert_open_refused (f, id, "alice", LT_FILE_ACCESS_SEND, FILE_UNAVAILABLE);
+  assert_refused (lt_store_cancel_file (f->store, id, &failure), FILE_UNAVAILABLE);
+  assert_open_refused (f, 9999, "alice", LT_FILE_ACCESS_RECEIVE, NO_SUCH_FILE);
+}
+
+static void
+test_files_answer (Fixture      *f,
+                   gconstpointer data)
+{
+  gint64 id = offer_file (f, "alice", "bob", "a.txt");
+  g_autoptr(LtMessage) announcement = finish_file (f, id);
+  g_autoptr(GPtrArray) files = NULL;
+  gboolean more = TRUE;
+
+  assert_ok (lt_store_answer_file (f->store, id, LT_FILE_ANSWER_ACCEPTED, &failure));
+  files = lt_store_list_files (f->store, "alice", "bob", 0, 10, &more, NULL);
+  g_assert_cmpint (((LtMessage *) g_ptr_array_index (files, 0))->file->answer, ==,
+                   LT_FILE_ANSWER_ACCEPTED);
+
+  /* A rejected file: the recipient may no longer download it. */
+  assert_ok (lt_store_answer_file (f->store, id, LT_FILE_ANSWER_REJECTED, &failure));
+  assert_open_refused (f, id, "bob", LT_FILE_ACCESS_RECEIVE, FILE_UNAVAILABLE);
+  assert_open (f, id, "alice", LT_FILE_ACCESS_RECEIVE);
+  assert_open (f, id, "bob", LT_FILE_ACCESS_ANSWER);
+}
+
+static void
+test_files_room (Fixture      *f,
+                 gconstpointer data)
+{
+  gint64 id = offer_file (f, "alice", LT_LOBBY, "slides.odp");
+  g_autoptr(LtMessage) announcement = finish_file (f, id);
+
+  g_assert_cmpstr (announcement->to, ==, LT_LOBBY);
+  assert_history (f, "carol", LT_LOBBY, STRV ("slides.odp"));
+  /* Room messages are never pending. */
+  assert_pending (f, "carol", EMPTY_STRV);
+  assert_open (f, id, "carol", LT_FILE_ACCESS_RECEIVE);
+  assert_open_refused (f, id, "carol", LT_FILE_ACCESS_ANSWER, INVALID_PARAMS);
+
+  assert_ok (lt_store_create_room (f->store, "#team", NULL, "bob", &failure));
+  id = offer_file (f, "bob", "#team", "plan.txt");
+  g_clear_pointer (&announcement, lt_message_free);
+  announcement = finish_file (f, id);
+  assert_open_refused (f, id, "carol", LT_FILE_ACCESS_RECEIVE, NOT_IN_ROOM);
+  assert_refused (try_offer (f, "carol", "#team", "x", NULL, FALSE, &id, &failure), NOT_IN_ROOM);
+  assert_refused (try_offer (f, "carol", "#none", "x", NULL, FALSE, &id, &failure), NO_SUCH_ROOM);
+  assert_refused (try_offer (f, "carol", "dave", "x", NULL, FALSE, &id, &failure), NO_SUCH_USER);
+}
+
+static void
+test_files_folder (Fixture      *f,
+                   gconstpointer data)
+{
+  g_autoptr(GPtrArray) first = entries_new ("photos/a.jpg", "empty/", NULL);
+  g_autoptr(GPtrArray) second = entries_new ("photos/b.jpg", NULL);
+  g_autoptr(GPtrArray) twice = entries_new ("photos/a.jpg", NULL);
+  g_autoptr(GPtrArray) listed = NULL;
+  g_autoptr(LtMessage) announcement = NULL;
+  g_autoptr(LtFile) file = NULL;
+  gboolean more = FALSE;
+  gint64 id = 0;
+
+  assert_ok (try_offer (f, "alice", "bob", "Holiday", first, TRUE, &id, &failure));
+  file = lt_store_open_file (f->store, id, "alice", LT_FILE_ACCESS_SEND, NULL);
+  g_assert_cmpint (file->state, ==, LT_FILE_STATE_DESCRIBING);
+  g_assert_cmpint (file->size, ==, 10);
+  g_assert_true (file->folder);
+  g_assert_null (file->sha256);
+
+  assert_refused (lt_store_add_file_entries (f->store, id, "alice", twice, FALSE, &file_limits,
+                                             &failure),
+                  INVALID_PARAMS);
+  assert_refused (lt_store_add_file_entries (f->store, id, "bob", second, FALSE, &file_limits,
+                                             &failure),
+                  NO_SUCH_FILE);
+  assert_ok (lt_store_add_file_entries (f->store, id, "alice", second, FALSE, &file_limits,
+                                        &failure));
+  assert_refused (lt_store_add_file_entries (f->store, id, "alice", second, FALSE, &file_limits,
+                                             &failure),
+                  FILE_UNAVAILABLE);
+
+  g_clear_pointer (&file, lt_file_free);
+  file = lt_store_open_file (f->store, id, "alice", LT_FILE_ACCESS_SEND, NULL);
+  g_assert_cmpint (file->state, ==, LT_FILE_STATE_UPLOADING);
+  g_assert_cmpint (file->size, ==, 20);
+  g_assert_cmpuint (file->n_entries, ==, 3);
+
+  /* Pages of entries, in the order they were given; a directory is done. */
+  listed = lt_store_list_file_entries (f->store, id, -1, 2, &more, NULL);
+  g_assert_cmpuint (listed->len, ==, 2);
+  g_assert_true (more);
+  g_assert_cmpstr (((LtFileEntry *) g_ptr_array_index (listed, 1))->path, ==, "empty");
+  g_assert_null (((LtFileEntry *) g_ptr_array_index (listed, 1))->sha256);
+  g_assert_true (((LtFileEntry *) g_ptr_array_index (listed, 1))->done);
+  g_clear_pointer (&listed, g_ptr_array_unref);
+  listed = lt_store_list_file_entries (f->store, id, 1, 2, &more, NULL);
+  g_assert_cmpuint (listed->len, ==, 1);
+  g_assert_false (more);
+  g_assert_cmpuint (((LtFileEntry *) g_ptr_array_index (listed, 0))->index, ==, 2);
+
+  /* Announced when its last file is done, not before. */
+  g_assert_null (finish_entry (f, id, 2));
+  assert_pending (f, "bob", EMPTY_STRV);
+  announcement = finish_entry (f, id, 0);
+  g_assert_nonnull (announcement);
+  g_assert_true (announcement->file->folder);
+  g_assert_cmpstr (announcement->text, ==, "Holiday");
+}
+
+static void
+test_files_limits (Fixture      *f,
+                   gconstpointer data)
+{
+  g_autoptr(GPtrArray) large = g_ptr_array_new_with_free_func ((GDestroyNotify) lt_file_entry_free);
+  g_autoptr(GPtrArray) many = entries_new ("1", "2", "3", "4", "5", NULL);
+  gint64 id = 0;
+
+  /* Size: at most 1000 bytes per offer. */
+  g_ptr_array_add (large, lt_file_entry_new ("big", 1001, SHA_A));
+  assert_refused (try_offer (f, "alice", "bob", "big", large, FALSE, &id, &failure),
+                  FILE_TOO_LARGE);
+  /* Entries: at most 4. */
+  assert_refused (try_offer (f, "alice", "bob", "many", many, FALSE, &id, &failure),
+                  INVALID_PARAMS);
+
+  /* Quota: 3000 bytes; the 100-byte offers count whether finished or not. */
+  for (guint i = 0; i < 30; i++)
+    offer_file (f, "alice", "bob", "x");
+  assert_refused (try_offer (f, "alice", "bob", "x", NULL, FALSE, &id, &failure), QUOTA_EXCEEDED);
+  offer_file (f, "bob", "alice", "others still can");
+
+  /* A cancelled offer gives its share back. */
+  assert_ok (lt_store_cancel_file (f->store, 1, &failure));
+  assert_open_refused (f, 1, "alice", LT_FILE_ACCESS_SEND, FILE_UNAVAILABLE);
+  offer_file (f, "alice", "bob", "fits again");
+}
+
+static void
+test_files_stale (Fixture      *f,
+                  gconstpointer data)
+{
+  gint64 old = offer_file (f, "alice", "bob", "old");
+  gint64 recent = offer_file (f, "alice", "bob", "recent");
+  gint64 done = offer_file (f, "alice", "bob", "done");
+  g_autoptr(LtMessage) announcement = finish_file (f, done);
+  g_autoptr(GPtrArray) stale = NULL;
+
+  assert_ok (lt_store_touch_file (f->store, old, 1000, &failure));
+  assert_ok (lt_store_touch_file (f->store, done, 1000, &failure));
+  stale = lt_store_list_stale_files (f->store, 2000, NULL);
+  g_assert_cmpuint (stale->len, ==, 1);
+  g_assert_cmpint (((LtFile *) g_ptr_array_index (stale, 0))->id, ==, old);
+  g_assert_cmpint (recent, >, old);
+}
+
 static void
 add_test (const char *path,
           void (*test) (Fixture *, gconstpointer))
@@ -1026,6 +1372,12 @@ main (int   argc,
   add_test ("/store/transactions/commit-rollback", test_transactions_commit_rollback);
   add_test ("/store/transactions/savepoint", test_transactions_savepoint);
   add_test ("/store/transactions/errors", test_transactions_errors);
+  add_test ("/store/files/private", test_files_private);
+  add_test ("/store/files/answer", test_files_answer);
+  add_test ("/store/files/room", test_files_room);
+  add_test ("/store/files/folder", test_files_folder);
+  add_test ("/store/files/limits", test_files_limits);
+  add_test ("/store/files/stale", test_files_stale);
 
   return g_test_run ();
 }
