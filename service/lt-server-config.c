@@ -28,6 +28,9 @@ lt_server_config_new (void)
   config->rate_limit = 20;
   config->max_queue = 4 * 1024 * 1024;
   config->hash_threads = 2;
+  config->http_port = LT_DEFAULT_HTTP_PORT;
+  config->max_file_size = (gint64) 2 << 30;
+  config->file_quota = (gint64) 10 << 30;
   return config;
 }
 
@@ -90,6 +93,13 @@ static const Setting settings[] = {
            "Unsent bytes before a client is disconnected (default 4194304)", "BYTES"),
   SETTING ("hash-threads", SETTING_INT, hash_threads,
            "Threads hashing passwords (default 2)", "N"),
+  SETTING ("http-port", SETTING_INT, http_port,
+           "Port of the HTTP file service (default 4568; 0 picks a free one; -1 turns it off)",
+           "N"),
+  SETTING ("max-file-size", SETTING_INT64, max_file_size,
+           "Largest file or folder one can send (default 2147483648)", "BYTES"),
+  SETTING ("file-quota", SETTING_INT64, file_quota,
+           "Bytes of files each user may have stored (default 10737418240)", "BYTES"),
 };
 
 /* Where a setting's command-line value lands before the overlay. */
@@ -307,6 +317,10 @@ lt_server_config_validate (LtServerConfig *config,
     return invalid (error, "--listen takes a numeric IPv4 or IPv6 address");
   if (config->port < 0 || config->port > 65535)
     return invalid (error, "--port must be between 0 and 65535");
+  if (config->http_port < -1 || config->http_port > 65535)
+    return invalid (error, "--http-port must be between -1 and 65535");
+  if (config->max_file_size < 0 || config->file_quota < 0)
+    return invalid (error, "--max-file-size and --file-quota must not be negative");
   if ((config->tls_cert == NULL) != (config->tls_key == NULL))
     return invalid (error, "--tls-cert and --tls-key go together");
   if (config->max_frame < 1024 || config->max_frame > 16 * 1024 * 1024)

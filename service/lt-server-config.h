@@ -23,6 +23,9 @@ typedef struct
   gint rate_limit;
   gint64 max_queue;
   gint hash_threads;
+  gint http_port; /* -1: no file service */
+  gint64 max_file_size;
+  gint64 file_quota;
 } LtServerConfig;
 
 LtServerConfig *lt_server_config_new (void);

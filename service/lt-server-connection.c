@@ -101,17 +101,6 @@ on_closed (LtFrameStream      *stream,
   g_signal_emit (self, signals[SIGNAL_CLOSED], 0);
 }
 
-static GBytes *
-hello_frame (void)
-{
-  g_autoptr(JsonObject) params = json_object_new ();
-
-  json_object_set_string_member (params, "server", "liaotian-server");
-  json_object_set_string_member (params, "version", PACKAGE_VERSION);
-  json_object_set_int_member (params, "protocol", LT_PROTOCOL_VERSION);
-  return lt_jsonrpc_notification_new ("hello", params);
-}
-
 LtServerConnection *
 lt_server_connection_new (LtServer   *server,
                           GIOStream  *stream,
@@ -134,14 +123,9 @@ lt_server_connection_new (LtServer   *server,
 void
 lt_server_connection_start (LtServerConnection *self)
 {
-  static GBytes *hello;
-
   g_return_if_fail (LT_IS_SERVER_CONNECTION (self));
 
-  if (g_once_init_enter (&hello))
-    g_once_init_leave (&hello, hello_frame ());
-
-  lt_frame_stream_send (self->stream, hello);
+  lt_frame_stream_send (self->stream, self->server->hello);
   lt_frame_stream_start (self->stream);
 }
 

@@ -3,6 +3,8 @@
  * parts, and the registry of who is online where. */
 #pragma once
 
+#include "lt-file-storage.h"
+#include "lt-file-tokens.h"
 #include "lt-mailer.h"
 #include "lt-password-hasher.h"
 #include "lt-rate-limiter.h"
@@ -34,6 +36,12 @@ struct _LtServer
   LtRateLimiter *login_address_limiter;
   LtRateLimiter *reset_limiter;
   GTlsCertificate *certificate;
+  /* The file service; all NULL with --http-port -1. */
+  LtFileStorage *file_storage;
+  LtFileTokens *file_tokens;
+  GObject *file_service; /* LtFileService */
+  guint16 http_port;
+  GBytes *hello; /* the frame, built once the ports are bound */
 
   GSocketService *service;
   GInetSocketAddress *bound_address;

@@ -566,6 +566,41 @@ load_certificate (LtServer *self,
   return self->certificate != NULL;
 }
 
+/* The HTTP file service keeps its files and the key of its tokens in
+ * the data folder. */
+static gboolean
+open_file_service (LtServer *self,
+                   GError  **error)
+{
+  g_autofree char *files = NULL;
+  g_autofree char *key = NULL;
+
+  if (self->config->http_port < 0)
+    return TRUE;
+
+  files = g_build_filename (self->config->data_dir, "files", NULL);
+  key = g_build_filename (self->config->data_dir, "file-tokens.key", NULL);
+  self->file_storage = lt_file_storage_new (files, error);
+  if (self->file_storage == NULL)
+    return FALSE;
+  self->file_tokens = lt_file_tokens_new (key, error);
+  return self->file_tokens != NULL;
+}
+
+/* Built once, when the ports are known: the same bytes greet everyone. */
+static GBytes *
+hello_frame (LtServer *self)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+
+  json_object_set_string_member (params, "server", "liaotian-server");
+  json_object_set_string_member (params, "version", PACKAGE_VERSION);
+  json_object_set_int_member (params, "protocol", LT_PROTOCOL_VERSION);
+  if (self->http_port != 0)
+    json_object_set_int_member (params, "http", self->http_port);
+  return lt_jsonrpc_notification_new ("hello", params);
+}
+
 /**
  * lt_server_new:
  *
@@ -581,7 +616,8 @@ lt_server_new (const LtServerConfig *config,
   double rate = config->rate_limit;
 
   self->config = copy_config (config);
-  if (!load_certificate (self, error) || !open_store (self, error))
+  if (!load_certificate (self, error) || !open_store (self, error)
+      || !open_file_service (self, error))
     return NULL;
 
   outbox = g_build_filename (config->data_dir, "outbox", NULL);
@@ -626,6 +662,7 @@ lt_server_start (LtServer *self,
     return FALSE;
 
   self->bound_address = G_INET_SOCKET_ADDRESS (g_steal_pointer (&effective));
+  self->hello = hello_frame (self);
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
   g_socket_service_start (self->service);
   self->sweep_id = g_timeout_add_seconds (1, sweep, self);
@@ -784,6 +821,10 @@ lt_server_finalize (GObject *object)
   g_clear_object (&self->login_address_limiter);
   g_clear_object (&self->reset_limiter);
   g_clear_object (&self->certificate);
+  g_clear_object (&self->file_service);
+  g_clear_object (&self->file_tokens);
+  g_clear_object (&self->file_storage);
+  g_clear_pointer (&self->hello, g_bytes_unref);
   g_clear_pointer (&self->config, lt_server_config_free);
 
   G_OBJECT_CLASS (lt_server_parent_class)->finalize (object);
