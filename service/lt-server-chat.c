@@ -10,10 +10,11 @@
 #define PENDING_PAGE 256
 #define PENDING_POLL_MS 20
 
-static gboolean
-check_conversation (const char *with,
-                    const char *field,
-                    GError    **error)
+/* @with (the param @field) names a conversation: a username or a room. */
+gboolean
+lt_server_check_conversation (const char *with,
+                              const char *field,
+                              GError    **error)
 {
   if (lt_protocol_is_valid_username (with) || lt_protocol_is_valid_room (with))
     return TRUE;
@@ -23,8 +24,9 @@ check_conversation (const char *with,
   return FALSE;
 }
 
-static JsonObject *
-message_object (const LtMessage *message)
+/* The members of every message and file_offered notification. */
+JsonObject *
+lt_server_message_header (const LtMessage *message)
 {
   JsonObject *object = json_object_new ();
 
@@ -33,16 +35,32 @@ message_object (const LtMessage *message)
   json_object_set_string_member (object, "from", message->from);
   json_object_set_string_member (object, "nickname", message->nickname);
   json_object_set_string_member (object, "to", message->to);
-  json_object_set_string_member (object, "text", message->text);
   return object;
 }
 
+/* A message as history shows it; a file's announcement has its file. */
+static JsonObject *
+message_object (const LtMessage *message)
+{
+  JsonObject *object = lt_server_message_header (message);
+
+  json_object_set_string_member (object, "text", message->text);
+  if (message->file != NULL)
+    json_object_set_object_member (object, "file", lt_server_file_object (message->file));
+  return object;
+}
+
+/* A file's announcement is pushed as the file_offered it was live. */
 static GBytes *
 message_frame (const LtMessage *message,
                gboolean         offline)
 {
-  g_autoptr(JsonObject) params = message_object (message);
+  g_autoptr(JsonObject) params = NULL;
 
+  if (message->file != NULL)
+    return lt_server_file_offered_frame (message, offline);
+
+  params = message_object (message);
   if (offline)
     json_object_set_boolean_member (params, "offline", TRUE);
   return lt_jsonrpc_notification_new ("message", params);
@@ -93,15 +111,7 @@ deliver (LtServer        *server,
 {
   g_autoptr(GBytes) frame = message_frame (message, FALSE);
 
-  if (message->to[0] == '#')
-    {
-      lt_server_send_to_room (server, message->to, frame);
-      return;
-    }
-
-  lt_server_send_to_user (server, message->to, frame);
-  if (g_strcmp0 (message->to, message->from) != 0)
-    lt_server_send_to_user (server, message->from, frame);
+  lt_server_send_to_conversation (server, message->from, message->to, frame);
 }
 
 static void
@@ -135,7 +145,7 @@ check_send (const char *to,
 {
   glong length = g_utf8_strlen (text, -1);
 
-  if (!check_conversation (to, "to", error))
+  if (!lt_server_check_conversation (to, "to", error))
     return FALSE;
 
   if (length == 0)
@@ -261,10 +271,13 @@ typedef struct
   gint64 before;
   gint64 limit;
   gboolean more; /* filled in by the job */
-} HistoryQuery;
+  LtServerListFunc list;
+  const char *member;
+  LtServerObjectFunc to_object;
+} PageQuery;
 
 static void
-history_query_free (HistoryQuery *query)
+page_query_free (PageQuery *query)
 {
   g_free (query->username);
   g_free (query->with);
@@ -272,52 +285,53 @@ history_query_free (HistoryQuery *query)
 }
 
 static gpointer
-history_job (LtStore *store,
-             gpointer data,
-             GError **error)
+page_job (LtStore *store,
+          gpointer data,
+          GError **error)
 {
-  HistoryQuery *query = data;
+  PageQuery *query = data;
 
-  return lt_store_history (store, query->username, query->with, query->before, query->limit,
-                           &query->more, error);
+  return query->list (store, query->username, query->with, query->before, query->limit,
+                      &query->more, error);
 }
 
 static void
-on_history (LtServerRequest *request,
-            gpointer         result,
-            const GError    *error)
+on_page (LtServerRequest *request,
+         gpointer         result,
+         const GError    *error)
 {
   g_autoptr(GPtrArray) messages = result;
-  HistoryQuery *query = request->state;
-  JsonObject *reply;
-  JsonArray *array;
+  PageQuery *query = request->state;
 
   if (error != NULL)
-    {
-      lt_server_request_return_error (request, error);
-      return;
-    }
-
-  array = json_array_sized_new (messages->len);
-  for (guint i = 0; i < messages->len; i++)
-    json_array_add_object_element (array, message_object (g_ptr_array_index (messages, i)));
-
-  reply = json_object_new ();
-  json_object_set_array_member (reply, "messages", array);
-  json_object_set_boolean_member (reply, "more", query->more);
-  lt_server_request_return (request, reply);
+    lt_server_request_return_error (request, error);
+  else
+    lt_server_request_return_page (request, query->member, messages, query->to_object,
+                                   query->more);
 }
 
+/**
+ * lt_server_list_conversation:
+ * @list: the store operation giving a page of messages, newest first
+ * @member: the member of the result that holds the page
+ * @to_object: what each message of the page looks like in it
+ *
+ * Answers a request with the params of history ("with", "before",
+ * "limit") with a page of the conversation and "more".
+ */
 void
-lt_server_method_history (LtServerRequest *request)
+lt_server_list_conversation (LtServerRequest   *request,
+                             LtServerListFunc   list,
+                             const char        *member,
+                             LtServerObjectFunc to_object)
 {
   g_autoptr(GError) error = NULL;
   gint64 before = 0, limit = LT_HISTORY_DEFAULT_LIMIT;
-  HistoryQuery *query;
+  PageQuery *query;
   const char *with;
 
   if (!lt_server_get_strings (request->params, &error, "with", &with, NULL)
-      || !check_conversation (with, "with", &error)
+      || !lt_server_check_conversation (with, "with", &error)
       || !lt_json_get_int (request->params, "before", FALSE, &before, &error)
       || !lt_json_get_int (request->params, "limit", FALSE, &limit, &error))
     {
@@ -333,14 +347,24 @@ lt_server_method_history (LtServerRequest *request)
       return;
     }
 
-  query = g_new0 (HistoryQuery, 1);
+  query = g_new0 (PageQuery, 1);
   query->username = g_strdup (lt_server_request_get_username (request));
   query->with = g_strdup (with);
   query->before = before;
   query->limit = limit;
-  lt_server_request_set_state (request, query, (GDestroyNotify) history_query_free);
-  lt_server_request_run_job (request, history_job, query, NULL,
-                             (GDestroyNotify) g_ptr_array_unref, on_history);
+  query->list = list;
+  query->member = member;
+  query->to_object = to_object;
+  lt_server_request_set_state (request, query, (GDestroyNotify) page_query_free);
+  lt_server_request_run_job (request, page_job, query, NULL,
+                             (GDestroyNotify) g_ptr_array_unref, on_page);
+}
+
+void
+lt_server_method_history (LtServerRequest *request)
+{
+  lt_server_list_conversation (request, lt_store_history, "messages",
+                               (LtServerObjectFunc) message_object);
 }
 
 /* who ----------------------------------------------------------------- */

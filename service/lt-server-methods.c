@@ -28,6 +28,14 @@ static const LtServerMethod methods[] = {
   { "friend_remove", lt_server_method_friend_remove, TRUE },
   { "friend_list", lt_server_method_friend_list, TRUE },
   { "user_find", lt_server_method_user_find, TRUE },
+  { "file_offer", lt_server_method_file_offer, TRUE },
+  { "file_entries_add", lt_server_method_file_entries_add, TRUE },
+  { "file_resume", lt_server_method_file_resume, TRUE },
+  { "file_cancel", lt_server_method_file_cancel, TRUE },
+  { "file_accept", lt_server_method_file_accept, TRUE },
+  { "file_reject", lt_server_method_file_reject, TRUE },
+  { "file_entries", lt_server_method_file_entries, TRUE },
+  { "file_list", lt_server_method_file_list, TRUE },
 };
 
 const LtServerMethod *
@@ -102,6 +110,25 @@ lt_server_request_return_bool_job (LtServerRequest *request,
     lt_server_request_return (request, NULL);
 }
 
+/* Answers with a page: {@member: [each of @items], "more": @more}. */
+void
+lt_server_request_return_page (LtServerRequest   *request,
+                               const char        *member,
+                               GPtrArray         *items,
+                               LtServerObjectFunc to_object,
+                               gboolean           more)
+{
+  JsonArray *array = json_array_sized_new (items->len);
+  JsonObject *reply = json_object_new ();
+
+  for (guint i = 0; i < items->len; i++)
+    json_array_add_object_element (array, to_object (g_ptr_array_index (items, i)));
+
+  json_object_set_array_member (reply, member, array);
+  json_object_set_boolean_member (reply, "more", more);
+  lt_server_request_return (request, reply);
+}
+
 /**
  * lt_server_get_strings:
  * @...: pairs of a member name and a `const char **`, then %NULL
@@ -124,6 +151,25 @@ lt_server_get_strings (JsonObject *params,
   va_end (args);
 
   return ok;
+}
+
+/* Sends @frame where a message from @from to @to goes: to the online
+ * members of a room, or to both users (once when they are the same). */
+void
+lt_server_send_to_conversation (LtServer   *server,
+                                const char *from,
+                                const char *to,
+                                GBytes     *frame)
+{
+  if (to[0] == '#')
+    {
+      lt_server_send_to_room (server, to, frame);
+      return;
+    }
+
+  lt_server_send_to_user (server, to, frame);
+  if (g_strcmp0 (to, from) != 0)
+    lt_server_send_to_user (server, from, frame);
 }
 
 /* A store job: the user named by @data, or NULL. */
