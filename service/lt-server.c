@@ -6,6 +6,7 @@
 #include "config.h"
 
 #include "lt-server-private.h"
+#include "lt-file-service.h"
 #include "lt-json.h"
 #include "lt-protocol.h"
 #include "lt-sqlite-store.h"
@@ -587,6 +588,23 @@ open_file_service (LtServer *self,
   return self->file_tokens != NULL;
 }
 
+/* On the address of the chat port, with its certificate. */
+static gboolean
+start_file_service (LtServer     *self,
+                    GInetAddress *address,
+                    GError      **error)
+{
+  LtFileService *service;
+
+  if (self->file_storage == NULL)
+    return TRUE;
+
+  service = lt_file_service_new (self, self->certificate);
+  self->file_service = G_OBJECT (service);
+  return lt_file_service_listen (service, address, self->config->http_port, &self->http_port,
+                                 error);
+}
+
 /* Built once, when the ports are known: the same bytes greet everyone. */
 static GBytes *
 hello_frame (LtServer *self)
@@ -662,6 +680,8 @@ lt_server_start (LtServer *self,
     return FALSE;
 
   self->bound_address = G_INET_SOCKET_ADDRESS (g_steal_pointer (&effective));
+  if (!start_file_service (self, inet, error))
+    return FALSE;
   self->hello = hello_frame (self);
   g_signal_connect (self->service, "incoming", G_CALLBACK (on_incoming), self);
   g_socket_service_start (self->service);
@@ -673,9 +693,26 @@ lt_server_start (LtServer *self,
 char *
 lt_server_dup_address (LtServer *self)
 {
+  return lt_server_dup_address_with_port (self,
+                                          g_inet_socket_address_get_port (self->bound_address));
+}
+
+/* The port of the HTTP file service, 0 when it is off. */
+guint16
+lt_server_get_http_port (LtServer *self)
+{
+  g_return_val_if_fail (LT_IS_SERVER (self), 0);
+
+  return self->http_port;
+}
+
+/* The address of the chat port with another @port. */
+char *
+lt_server_dup_address_with_port (LtServer *self,
+                                 guint16   port)
+{
   GInetAddress *inet = g_inet_socket_address_get_address (self->bound_address);
   g_autofree char *host = g_inet_address_to_string (inet);
-  guint16 port = g_inet_socket_address_get_port (self->bound_address);
 
   if (g_inet_address_get_family (inet) == G_SOCKET_FAMILY_IPV6)
     return g_strdup_printf ("[%s]:%u", host, port);
@@ -771,6 +808,8 @@ lt_server_shutdown_async (LtServer           *self,
       g_socket_service_stop (self->service);
       g_socket_listener_close (G_SOCKET_LISTENER (self->service));
     }
+  if (self->file_service != NULL)
+    lt_file_service_stop (LT_FILE_SERVICE (self->file_service));
   g_clear_handle_id (&self->sweep_id, g_source_remove);
   g_timeout_add_seconds_full (G_PRIORITY_DEFAULT, SHUTDOWN_GRACE_SECONDS, on_grace_expired,
                               g_object_ref (self), g_object_unref);

@@ -15,6 +15,9 @@ LtServer *lt_server_new (const LtServerConfig *config,
 gboolean lt_server_start (LtServer *self,
                           GError  **error);
 char *lt_server_dup_address (LtServer *self);
+char *lt_server_dup_address_with_port (LtServer *self,
+                                       guint16   port);
+guint16 lt_server_get_http_port (LtServer *self);
 void lt_server_shutdown_async (LtServer           *self,
                                GAsyncReadyCallback callback,
                                gpointer            user_data);

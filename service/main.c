@@ -62,8 +62,9 @@ main (int   argc,
       return 2;
     }
 
-  /* stdout carries the one "listening on" line; logs go to stderr (or
-   * the journal), whatever their level. */
+  /* stdout carries the "listening on" line (then "http on" with the
+   * file service); logs go to stderr (or the journal), whatever their
+   * level. */
   g_log_writer_default_set_use_stderr (TRUE);
   if (config->verbose)
     g_log_set_debug_enabled (TRUE);
@@ -82,6 +83,13 @@ main (int   argc,
 
   address = lt_server_dup_address (state.server);
   printf ("listening on %s\n", address);
+  if (lt_server_get_http_port (state.server) != 0)
+    {
+      g_autofree char *http = lt_server_dup_address_with_port (
+          state.server, lt_server_get_http_port (state.server));
+
+      printf ("http on %s\n", http);
+    }
   fflush (stdout);
   g_info ("Data in %s", config->data_dir);
 

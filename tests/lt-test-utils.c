@@ -355,6 +355,9 @@ struct _LtTestServer
   char *address;
   guint16 port;
   char port_argument[8]; /* "0" until the first start picked a port */
+  gboolean http_in_args; /* the test chose --http-port itself */
+  guint16 http_port; /* 0 while unknown, or with the file service off */
+  char http_port_argument[8];
 };
 
 /* Runs in the child between fork and exec: async-signal-safe calls only. */
@@ -494,6 +497,14 @@ server_argv (LtTestServer *self)
       g_ptr_array_add (argv, "--tls-key");
       g_ptr_array_add (argv, self->key_file);
     }
+  /* Never the fixed default port: tests run side by side. */
+  if (!self->http_in_args)
+    {
+      g_snprintf (self->http_port_argument, sizeof self->http_port_argument, "%u",
+                  self->http_port);
+      g_ptr_array_add (argv, "--http-port");
+      g_ptr_array_add (argv, self->http_port_argument);
+    }
   for (guint i = 0; i < self->args->len; i++)
     g_ptr_array_add (argv, g_ptr_array_index (self->args, i));
   if (g_getenv ("LT_TEST_SERVER_VERBOSE") != NULL)
@@ -528,13 +539,16 @@ lt_test_read_line (GSubprocess *process,
     }
 }
 
-/* "listening on 127.0.0.1:PORT" or "listening on [::1]:PORT" */
+/* "WHAT on 127.0.0.1:PORT" or "WHAT on [::1]:PORT": the loopback
+ * address in self->address, the port in *port. */
 static void
 parse_listening_line (LtTestServer *self,
-                      const char   *line)
+                      const char   *what,
+                      const char   *line,
+                      guint16      *port_out)
 {
-  g_autoptr(GRegex) regex = g_regex_new ("^listening on (\\[([^]]+)\\]|([^:]+)):([0-9]+)$",
-                                         0, 0, NULL);
+  g_autofree char *pattern = g_strdup_printf ("^%s on (\\[([^]]+)\\]|([^:]+)):([0-9]+)$", what);
+  g_autoptr(GRegex) regex = g_regex_new (pattern, 0, 0, NULL);
   g_autoptr(GMatchInfo) match = NULL;
   g_autoptr(GInetAddress) address = NULL;
   g_autofree char *v6 = NULL;
@@ -543,7 +557,7 @@ parse_listening_line (LtTestServer *self,
   guint64 port_number = 0;
 
   if (!g_regex_match (regex, line, 0, &match))
-    g_error ("liaotian-server: expected \"listening on ADDR:PORT\" on stdout, got \"%s\"", line);
+    g_error ("liaotian-server: expected \"%s on ADDR:PORT\" on stdout, got \"%s\"", what, line);
 
   v6 = g_match_info_fetch (match, 2);
   v4 = g_match_info_fetch (match, 3);
@@ -556,7 +570,27 @@ parse_listening_line (LtTestServer *self,
     g_error ("liaotian-server: expected a loopback address in \"%s\"", line);
   if (!g_ascii_string_to_unsigned (port, 10, 1, G_MAXUINT16, &port_number, NULL))
     g_error ("liaotian-server: expected a port from 1 to 65535 in \"%s\"", line);
-  self->port = port_number;
+  *port_out = port_number;
+}
+
+/* The second line, unless the test turned the file service off. */
+static void
+read_http_line (LtTestServer *self)
+{
+  g_autofree char *line = NULL;
+
+  for (guint i = 0; i + 1 < self->args->len; i++)
+    {
+      if (g_str_equal (g_ptr_array_index (self->args, i), "--http-port")
+          && g_str_equal (g_ptr_array_index (self->args, i + 1), "-1"))
+        return;
+    }
+
+  line = lt_test_read_line (self->process, LT_TEST_START_TIMEOUT_MS);
+  if (line == NULL)
+    g_error ("liaotian-server printed no \"http on\" line within %d ms",
+             LT_TEST_START_TIMEOUT_MS);
+  parse_listening_line (self, "http", line, &self->http_port);
 }
 
 void
@@ -594,8 +628,10 @@ lt_test_server_start (LtTestServer *self)
                "above): %s", how, command);
     }
 
-  parse_listening_line (self, line);
-  g_test_message ("liaotian-server is listening on %s port %u", self->address, self->port);
+  parse_listening_line (self, "listening", line, &self->port);
+  read_http_line (self);
+  g_test_message ("liaotian-server is listening on %s port %u (HTTP: %u)", self->address,
+                  self->port, self->http_port);
 }
 
 static void
@@ -743,6 +779,8 @@ lt_test_server_new (const LtTestServerOptions *options)
   self->dir = make_test_dir ();
   self->data_dir = g_build_filename (self->dir, "data", NULL);
   self->args = expand_arguments (options ? options->args : NULL, self->dir);
+  for (guint i = 0; i < self->args->len; i++)
+    self->http_in_args |= g_str_equal (g_ptr_array_index (self->args, i), "--http-port");
   self->seen_mails = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   g_test_message ("Test folder: %s", self->dir);
 
@@ -798,6 +836,13 @@ guint16
 lt_test_server_get_port (LtTestServer *self)
 {
   return self->port;
+}
+
+/* The port of the HTTP file service; 0 when it is off. */
+guint16
+lt_test_server_get_http_port (LtTestServer *self)
+{
+  return self->http_port;
 }
 
 

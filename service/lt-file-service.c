@@ -1,0 +1,1064 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* lt-file-service.c: the HTTP file service of liaotian-server
+ * (docs/PROTOCOL.md §13), on a SoupServer in the server's main loop.
+ *
+ * Every request is an Exchange attached to its SoupServerMessage.  The
+ * message is paused while the store thread answers who may do what
+ * (lt_store_open_file() holds the rules) and while the disk works, so
+ * the main loop never waits:
+ *
+ * - PUT is checked in an early handler, when its headers are in and
+ *   before its body is read: with "Expect: 100-continue" a refused
+ *   upload is answered before the client sends a byte.  The body is
+ *   not accumulated: its chunks are gathered into a buffer of
+ *   WRITE_BUFFER bytes, written to the entry's partial file by GIO's
+ *   threads, the message paused meanwhile.  When the last byte of an
+ *   entry is in, LtFileStorage verifies it, the store marks it done,
+ *   and the last entry of an offer commits its announcement, which the
+ *   server sends before the PUT is answered 201.
+ * - GET reads the blob READ_CHUNK bytes at a time, the next chunk only
+ *   once libsoup has written the last one.
+ *
+ * So an upload or a download holds a fixed amount of memory whatever
+ * the size of the file. */
+#include "config.h"
+
+#include "lt-file-service.h"
+
+#include "lt-file-names.h"
+#include "lt-http-range.h"
+#include "lt-server-methods.h"
+#include "lt-server-private.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <string.h>
+
+#define WRITE_BUFFER (256 * 1024)
+#define READ_CHUNK (256 * 1024)
+
+struct _LtFileService
+{
+  GObject parent_instance;
+
+  LtServer *server; /* not owned: the server owns the service */
+  SoupServer *soup;
+  GHashTable *uploads; /* "FILE/INDEX" of the uploads running, owned keys */
+};
+
+G_DEFINE_FINAL_TYPE (LtFileService, lt_file_service, G_TYPE_OBJECT)
+
+typedef struct
+{
+  LtFileService *service; /* owned */
+  SoupServerMessage *msg; /* not owned: the message owns the exchange */
+  gboolean finished; /* the message is done or its connection gone */
+  GCancellable *cancellable;
+
+  gint64 file_id;
+  guint index;
+  char *username;
+  LtFileTokenPurpose purpose;
+  LtFile *file;
+  LtFileEntry *entry;
+
+  /* PUT */
+  char *upload_key; /* set while this exchange holds the upload */
+  gint64 offset; /* bytes of the entry on disk before this PUT */
+  gint64 length; /* Content-Length */
+  gint64 written;
+  GByteArray *buffer;
+  GOutputStream *output;
+  gboolean failed;
+
+  /* GET */
+  GInputStream *input;
+  guint64 remaining;
+} Exchange;
+
+static void
+exchange_free (Exchange *exchange)
+{
+  if (exchange->upload_key != NULL)
+    g_hash_table_remove (exchange->service->uploads, exchange->upload_key);
+  g_free (exchange->upload_key);
+  g_cancellable_cancel (exchange->cancellable);
+  g_clear_object (&exchange->cancellable);
+  g_clear_object (&exchange->output);
+  g_clear_object (&exchange->input);
+  g_clear_pointer (&exchange->buffer, g_byte_array_unref);
+  g_clear_pointer (&exchange->file, lt_file_free);
+  g_clear_pointer (&exchange->entry, lt_file_entry_free);
+  g_free (exchange->username);
+  g_clear_object (&exchange->service);
+  g_free (exchange);
+}
+
+static void
+on_finished (SoupServerMessage *msg,
+             Exchange          *exchange)
+{
+  exchange->finished = TRUE;
+  g_cancellable_cancel (exchange->cancellable);
+  /* What arrived of an interrupted upload stays, to resume from. */
+  if (exchange->output != NULL)
+    g_output_stream_close (exchange->output, NULL, NULL);
+  if (exchange->upload_key != NULL)
+    {
+      g_hash_table_remove (exchange->service->uploads, exchange->upload_key);
+      g_clear_pointer (&exchange->upload_key, g_free);
+    }
+}
+
+static Exchange *
+exchange_new (LtFileService     *service,
+              SoupServerMessage *msg)
+{
+  Exchange *exchange = g_new0 (Exchange, 1);
+
+  exchange->service = g_object_ref (service);
+  exchange->msg = msg;
+  exchange->cancellable = g_cancellable_new ();
+  g_object_set_data_full (G_OBJECT (msg), "lt-exchange", exchange,
+                          (GDestroyNotify) exchange_free);
+  g_signal_connect (msg, "finished", G_CALLBACK (on_finished), exchange);
+  return exchange;
+}
+
+static Exchange *
+exchange_get (SoupServerMessage *msg)
+{
+  return g_object_get_data (G_OBJECT (msg), "lt-exchange");
+}
+
+/* Answers with @status and a plain-text body saying why. */
+G_GNUC_PRINTF (3, 4)
+static void
+respond_error (SoupServerMessage *msg,
+               guint              status,
+               const char        *format,
+               ...)
+{
+  g_autofree char *text = NULL;
+  va_list args;
+
+  va_start (args, format);
+  text = g_strdup_vprintf (format, args);
+  va_end (args);
+
+  g_debug ("HTTP %s %s: %u %s", soup_server_message_get_method (msg),
+           g_uri_get_path (soup_server_message_get_uri (msg)), status, text);
+  soup_server_message_set_status (msg, status, NULL);
+  soup_server_message_set_response (msg, "text/plain; charset=utf-8", SOUP_MEMORY_COPY, text,
+                                    strlen (text));
+}
+
+/* The HTTP status of an error of the store, the tokens or the disk,
+ * for a request that @uploads or not. */
+static guint
+status_of_error (const GError *error,
+                 gboolean      uploads)
+{
+  if (error->domain == LT_FILE_TOKEN_ERROR)
+    return error->code == LT_FILE_TOKEN_ERROR_INVALID ? SOUP_STATUS_UNAUTHORIZED
+                                                      : SOUP_STATUS_FORBIDDEN;
+  if (error->domain == LT_FILE_STORAGE_ERROR)
+    return SOUP_STATUS_UNPROCESSABLE_ENTITY;
+  if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC)
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+    return SOUP_STATUS_INSUFFICIENT_STORAGE;
+  if (error->domain != LT_PROTOCOL_ERROR)
+    return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+
+  switch (error->code)
+    {
+    case LT_PROTOCOL_ERROR_NO_SUCH_FILE:
+      return SOUP_STATUS_NOT_FOUND;
+    case LT_PROTOCOL_ERROR_FILE_UNAVAILABLE:
+      return uploads ? SOUP_STATUS_CONFLICT : SOUP_STATUS_FORBIDDEN;
+    case LT_PROTOCOL_ERROR_NOT_IN_ROOM:
+      return SOUP_STATUS_FORBIDDEN;
+    case LT_PROTOCOL_ERROR_RATE_LIMITED:
+      return SOUP_STATUS_SERVICE_UNAVAILABLE;
+    default:
+      return SOUP_STATUS_INTERNAL_SERVER_ERROR;
+    }
+}
+
+static void
+respond_gerror (Exchange     *exchange,
+                const GError *error)
+{
+  guint status = status_of_error (error, exchange->purpose == LT_FILE_TOKEN_UPLOAD);
+
+  if (status == SOUP_STATUS_UNAUTHORIZED)
+    soup_message_headers_replace (soup_server_message_get_response_headers (exchange->msg),
+                                  "WWW-Authenticate", "Bearer");
+  if (status >= 500)
+    g_warning ("File service: %s", error->message);
+  respond_error (exchange->msg, status, "%s", error->message);
+}
+
+/* "/files/ID" or "/files/ID/N". */
+static gboolean
+parse_path (Exchange   *exchange,
+            const char *path)
+{
+  g_auto(GStrv) parts = g_strsplit (path, "/", -1);
+  guint64 id = 0, index = 0;
+  guint n = g_strv_length (parts);
+
+  if ((n != 3 && n != 4) || parts[0][0] != '\0' || strcmp (parts[1], "files") != 0
+      || !g_ascii_string_to_unsigned (parts[2], 10, 1, G_MAXINT64, &id, NULL)
+      || (n == 4 && !g_ascii_string_to_unsigned (parts[3], 10, 0, LT_MAX_FOLDER_ENTRIES, &index,
+                                                 NULL)))
+    return FALSE;
+
+  exchange->file_id = id;
+  exchange->index = index;
+  return TRUE;
+}
+
+static gboolean
+check_token (Exchange          *exchange,
+             LtFileTokenPurpose purpose,
+             GError           **error)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (exchange->msg);
+  const char *authorization = soup_message_headers_get_one (headers, "Authorization");
+
+  if (authorization == NULL || g_ascii_strncasecmp (authorization, "Bearer ", 7) != 0)
+    {
+      g_set_error_literal (error, LT_FILE_TOKEN_ERROR, LT_FILE_TOKEN_ERROR_INVALID,
+                           "An “Authorization: Bearer TOKEN” header is needed");
+      return FALSE;
+    }
+
+  exchange->purpose = purpose;
+  exchange->username = lt_file_tokens_verify (exchange->service->server->file_tokens,
+                                              authorization + 7, exchange->file_id, purpose,
+                                              error);
+  return exchange->username != NULL;
+}
+
+/* Reads path and token; a HEAD may carry either kind of token. */
+static gboolean
+open_exchange (Exchange          *exchange,
+               const char        *path,
+               LtFileTokenPurpose purpose)
+{
+  g_autoptr(GError) error = NULL;
+  gboolean head = soup_server_message_get_method (exchange->msg) == SOUP_METHOD_HEAD;
+
+  if (!parse_path (exchange, path))
+    {
+      respond_error (exchange->msg, SOUP_STATUS_NOT_FOUND, "No such file: %s", path);
+      return FALSE;
+    }
+
+  if (!check_token (exchange, purpose, &error)
+      && !(head && g_error_matches (error, LT_FILE_TOKEN_ERROR, LT_FILE_TOKEN_ERROR_WRONG_FILE)
+           && (g_clear_error (&error), check_token (exchange, LT_FILE_TOKEN_DOWNLOAD, &error))))
+    {
+      respond_gerror (exchange, error);
+      return FALSE;
+    }
+
+  return TRUE;
+}
+
+/* Store jobs ---------------------------------------------------------- */
+
+typedef struct
+{
+  gint64 file_id;
+  guint index;
+  char *username;
+  LtFileAccess access;
+  LtFile *file; /* results */
+  LtFileEntry *entry;
+} Opening;
+
+static void
+opening_free (Opening *opening)
+{
+  g_free (opening->username);
+  lt_file_free (opening->file);
+  lt_file_entry_free (opening->entry);
+  g_free (opening);
+}
+
+/* Runs in the store thread. */
+static gpointer
+open_entry_job (LtStore *store,
+                gpointer data,
+                GError **error)
+{
+  Opening *opening = data;
+
+  opening->file = lt_store_open_file (store, opening->file_id, opening->username,
+                                      opening->access, error);
+  if (opening->file == NULL)
+    return NULL;
+
+  opening->entry = lt_store_lookup_file_entry (store, opening->file_id, opening->index, error);
+  if (opening->entry == NULL)
+    {
+      if (error == NULL || *error == NULL)
+        g_set_error (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_NO_SUCH_FILE,
+                     "File %" G_GINT64_FORMAT " has no entry %u", opening->file_id,
+                     opening->index);
+      return NULL;
+    }
+
+  if (opening->access == LT_FILE_ACCESS_SEND
+      && !lt_store_touch_file (store, opening->file_id, g_get_real_time () / 1000, error))
+    return NULL;
+  return opening;
+}
+
+/* Pauses the message and opens its entry in the store thread; @callback
+ * gets the message (a reference) as its user data. */
+static void
+run_open_entry (Exchange           *exchange,
+                LtFileAccess        access,
+                GAsyncReadyCallback callback)
+{
+  Opening *opening = g_new0 (Opening, 1);
+
+  opening->file_id = exchange->file_id;
+  opening->index = exchange->index;
+  opening->username = g_strdup (exchange->username);
+  opening->access = access;
+  soup_server_message_pause (exchange->msg);
+  lt_store_worker_run_async (exchange->service->server->worker, open_entry_job, opening,
+                             (GDestroyNotify) opening_free, NULL, exchange->cancellable,
+                             callback, g_object_ref (exchange->msg));
+}
+
+/* The exchange of a job's message, or NULL when the message is gone;
+ * on success the opened file and entry move into the exchange. */
+static Exchange *
+finish_open_entry (GObject           *source,
+                   GAsyncResult      *result,
+                   SoupServerMessage *msg,
+                   GError           **error)
+{
+  Exchange *exchange = exchange_get (msg);
+  Opening *opening = lt_store_worker_run_finish (LT_STORE_WORKER (source), result, error);
+
+  if (exchange == NULL || exchange->finished)
+    return NULL;
+
+  if (opening != NULL)
+    {
+      exchange->file = g_steal_pointer (&opening->file);
+      exchange->entry = g_steal_pointer (&opening->entry);
+    }
+  return exchange;
+}
+
+static void
+resume (Exchange *exchange)
+{
+  if (!exchange->finished)
+    soup_server_message_unpause (exchange->msg);
+}
+
+/* Uploads ------------------------------------------------------------- */
+
+static gint64
+partial_size (Exchange *exchange)
+{
+  g_autofree char *path = lt_file_storage_partial_path (exchange->service->server->file_storage,
+                                                        exchange->file_id, exchange->index);
+  GStatBuf buf;
+
+  return g_stat (path, &buf) == 0 ? buf.st_size : 0;
+}
+
+static void
+set_upload_offset (Exchange *exchange,
+                   gint64    offset)
+{
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (exchange->msg);
+  g_autofree char *offset_text = g_strdup_printf ("%" G_GINT64_FORMAT, offset);
+  g_autofree char *length_text = g_strdup_printf ("%" G_GINT64_FORMAT, exchange->entry->size);
+
+  soup_message_headers_replace (headers, "Upload-Offset", offset_text);
+  soup_message_headers_replace (headers, "Upload-Length", length_text);
+}
+
+/* Checks Content-Length and Content-Range against the entry: sets the
+ * response and returns FALSE when the PUT must be refused. */
+static gboolean
+check_put_range (Exchange *exchange)
+{
+  SoupServerMessage *msg = exchange->msg;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  const char *content_range = soup_message_headers_get_one (headers, "Content-Range");
+  g_autoptr(GError) error = NULL;
+  LtHttpRange range = { 0, 0 };
+  guint64 complete = 0;
+  gint64 size = exchange->entry->size;
+
+  exchange->offset = partial_size (exchange);
+  set_upload_offset (exchange, exchange->offset);
+
+  if (exchange->entry->sha256 == NULL)
+    respond_error (msg, SOUP_STATUS_NOT_FOUND, "Entry %u is a directory: it has no content",
+                   exchange->index);
+  else if (exchange->entry->done)
+    respond_error (msg, SOUP_STATUS_CONFLICT, "This file is complete already");
+  else if (exchange->file->state != LT_FILE_STATE_UPLOADING)
+    respond_error (msg, SOUP_STATUS_CONFLICT, "The folder's entries are not all listed yet");
+  else if (content_range == NULL && exchange->length > size)
+    respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
+                   "The body is longer than the file (%" G_GINT64_FORMAT " bytes)", size);
+  else if (content_range == NULL && exchange->offset > 0)
+    respond_error (msg, SOUP_STATUS_CONFLICT, "Part of the file is here already: resume with "
+                   "Content-Range from Upload-Offset");
+  else if (content_range == NULL && exchange->length != size)
+    respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+                   "Without Content-Range the body must be the whole file");
+  else if (content_range == NULL)
+    return TRUE;
+  else if (!lt_http_content_range_parse (content_range, &range, &complete, &error))
+    respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Bad Content-Range: %s", error->message);
+  else if ((gint64) complete != size)
+    respond_error (msg, SOUP_STATUS_BAD_REQUEST,
+                   "The file is %" G_GINT64_FORMAT " bytes, not %" G_GUINT64_FORMAT, size,
+                   complete);
+  else if ((gint64) range.start != exchange->offset)
+    respond_error (msg, SOUP_STATUS_CONFLICT,
+                   "The upload goes on from byte %" G_GINT64_FORMAT, exchange->offset);
+  else if ((gint64) (range.end - range.start + 1) != exchange->length)
+    respond_error (msg, SOUP_STATUS_BAD_REQUEST, "Content-Range and Content-Length disagree");
+  else
+    return TRUE;
+
+  return FALSE;
+}
+
+/* One upload per entry at a time: a second would interleave bytes. */
+static gboolean
+claim_upload (Exchange *exchange)
+{
+  g_autofree char *key = g_strdup_printf ("%" G_GINT64_FORMAT "/%u", exchange->file_id,
+                                          exchange->index);
+
+  if (g_hash_table_contains (exchange->service->uploads, key))
+    {
+      respond_error (exchange->msg, SOUP_STATUS_CONFLICT,
+                     "Another upload of this file is running");
+      return FALSE;
+    }
+
+  exchange->upload_key = g_strdup (key);
+  g_hash_table_add (exchange->service->uploads, g_steal_pointer (&key));
+  return TRUE;
+}
+
+static void write_buffer (Exchange *exchange);
+
+static void
+on_buffer_written (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Exchange *exchange = exchange_get (msg);
+  g_autoptr(GError) error = NULL;
+  gsize written = 0;
+
+  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written, &error)
+      && exchange != NULL && !exchange->finished)
+    {
+      /* The rest of the body is read and dropped; what was written stays. */
+      exchange->failed = TRUE;
+      respond_gerror (exchange, error);
+    }
+
+  if (exchange == NULL || exchange->finished)
+    return;
+
+  exchange->written += written;
+  g_byte_array_set_size (exchange->buffer, 0);
+  resume (exchange);
+}
+
+/* Writes the buffer out, the message paused until it is on disk. */
+static void
+write_buffer (Exchange *exchange)
+{
+  soup_server_message_pause (exchange->msg);
+  g_output_stream_write_all_async (exchange->output, exchange->buffer->data,
+                                   exchange->buffer->len, G_PRIORITY_DEFAULT,
+                                   exchange->cancellable, on_buffer_written,
+                                   g_object_ref (exchange->msg));
+}
+
+static void
+on_got_chunk (SoupServerMessage *msg,
+              GBytes            *chunk,
+              Exchange          *exchange)
+{
+  if (exchange->failed)
+    return;
+
+  g_byte_array_append (exchange->buffer, g_bytes_get_data (chunk, NULL), g_bytes_get_size (chunk));
+  if (exchange->buffer->len >= WRITE_BUFFER)
+    write_buffer (exchange);
+}
+
+static void
+on_output_opened (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Exchange *exchange = exchange_get (msg);
+  g_autoptr(GFileOutputStream) output = NULL;
+  g_autoptr(GError) error = NULL;
+
+  output = g_file_append_to_finish (G_FILE (source), result, &error);
+  if (exchange == NULL || exchange->finished)
+    return;
+
+  if (output == NULL)
+    respond_gerror (exchange, error);
+  else
+    {
+      exchange->output = G_OUTPUT_STREAM (g_steal_pointer (&output));
+      exchange->buffer = g_byte_array_sized_new (WRITE_BUFFER);
+      g_signal_connect (msg, "got-chunk", G_CALLBACK (on_got_chunk), exchange);
+    }
+
+  resume (exchange);
+}
+
+static void
+on_upload_opened (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  g_autoptr(GError) error = NULL;
+  Exchange *exchange = finish_open_entry (source, result, msg, &error);
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) partial = NULL;
+
+  if (exchange == NULL)
+    return;
+
+  if (error != NULL)
+    respond_gerror (exchange, error);
+  if (error != NULL || !check_put_range (exchange) || !claim_upload (exchange))
+    {
+      resume (exchange);
+      return;
+    }
+
+  path = lt_file_storage_partial_path (exchange->service->server->file_storage,
+                                       exchange->file_id, exchange->index);
+  partial = g_file_new_for_path (path);
+  g_file_append_to_async (partial, G_FILE_CREATE_PRIVATE, G_PRIORITY_DEFAULT,
+                          exchange->cancellable, on_output_opened, g_object_ref (msg));
+}
+
+/* The early handler: a PUT's headers are in, its body is not. */
+static void
+on_put_headers (SoupServer        *soup,
+                SoupServerMessage *msg,
+                const char        *path,
+                GHashTable        *query,
+                gpointer           user_data)
+{
+  LtFileService *self = user_data;
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
+  Exchange *exchange;
+
+  if (soup_server_message_get_method (msg) != SOUP_METHOD_PUT)
+    return;
+
+  /* Never held in memory, whatever happens to the request. */
+  soup_message_body_set_accumulate (soup_server_message_get_request_body (msg), FALSE);
+  exchange = exchange_new (self, msg);
+  if (!open_exchange (exchange, path, LT_FILE_TOKEN_UPLOAD))
+    return;
+
+  if (soup_message_headers_get_encoding (headers) != SOUP_ENCODING_CONTENT_LENGTH)
+    {
+      respond_error (msg, SOUP_STATUS_LENGTH_REQUIRED, "A PUT needs a Content-Length");
+      return;
+    }
+
+  exchange->length = soup_message_headers_get_content_length (headers);
+  run_open_entry (exchange, LT_FILE_ACCESS_SEND, on_upload_opened);
+}
+
+typedef struct
+{
+  gint64 file_id;
+  guint index;
+  LtMessage *announcement; /* the result */
+} Finishing;
+
+static void
+finishing_free (Finishing *finishing)
+{
+  lt_message_free (finishing->announcement);
+  g_free (finishing);
+}
+
+static gpointer
+finish_entry_job (LtStore *store,
+                  gpointer data,
+                  GError **error)
+{
+  Finishing *finishing = data;
+
+  if (!lt_store_finish_file_entry (store, finishing->file_id, finishing->index,
+                                   g_get_real_time () / 1000, &finishing->announcement, error))
+    return NULL;
+  return finishing;
+}
+
+static void
+on_entry_finished (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Exchange *exchange = exchange_get (msg);
+  g_autoptr(GError) error = NULL;
+  Finishing *finishing = lt_store_worker_run_finish (LT_STORE_WORKER (source), result, &error);
+
+  /* Committed: the others hear of it even if the uploader left. */
+  if (finishing != NULL && finishing->announcement != NULL)
+    lt_server_announce_file (exchange->service->server, finishing->announcement);
+
+  if (exchange->finished)
+    return;
+  if (finishing == NULL)
+    respond_gerror (exchange, error);
+  else
+    soup_server_message_set_status (msg, SOUP_STATUS_CREATED, NULL);
+  resume (exchange);
+}
+
+static void
+on_entry_kept (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Exchange *exchange = exchange_get (msg);
+  g_autoptr(GError) error = NULL;
+  Finishing *finishing;
+
+  if (!lt_file_storage_keep_finish (LT_FILE_STORAGE (source), result, &error))
+    {
+      if (!exchange->finished)
+        {
+          set_upload_offset (exchange, partial_size (exchange));
+          respond_gerror (exchange, error);
+          resume (exchange);
+        }
+      return;
+    }
+
+  finishing = g_new0 (Finishing, 1);
+  finishing->file_id = exchange->file_id;
+  finishing->index = exchange->index;
+  lt_store_worker_run_async (exchange->service->server->worker, finish_entry_job, finishing,
+                             (GDestroyNotify) finishing_free, NULL, NULL, on_entry_finished,
+                             g_object_ref (msg));
+}
+
+static void
+on_output_closed (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Exchange *exchange = exchange_get (msg);
+  g_autoptr(GError) error = NULL;
+  gint64 offset = exchange->offset + exchange->written;
+
+  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
+    {
+      if (!exchange->finished)
+        {
+          respond_gerror (exchange, error);
+          resume (exchange);
+        }
+      return;
+    }
+
+  if (exchange->finished)
+    return;
+
+  set_upload_offset (exchange, offset);
+  if (offset < exchange->entry->size)
+    {
+      soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
+      resume (exchange);
+      return;
+    }
+
+  /* Verification reads the whole file: no cancellable, so that a
+   * verified entry is always recorded, even when its uploader left. */
+  lt_file_storage_keep_async (exchange->service->server->file_storage, exchange->file_id,
+                              exchange->index, exchange->entry->size, exchange->entry->sha256,
+                              NULL, on_entry_kept, g_object_ref (msg));
+}
+
+/* The whole body is in the buffer or on disk. */
+static void
+on_put_body (Exchange *exchange)
+{
+  SoupServerMessage *msg = exchange->msg;
+
+  soup_server_message_pause (msg);
+  if (exchange->buffer->len > 0)
+    {
+      /* Small enough to write without giving the main loop back. */
+      g_autoptr(GError) error = NULL;
+      gsize written = 0;
+
+      if (!g_output_stream_write_all (exchange->output, exchange->buffer->data,
+                                      exchange->buffer->len, &written, NULL, &error))
+        {
+          respond_gerror (exchange, error);
+          resume (exchange);
+          return;
+        }
+      exchange->written += written;
+    }
+
+  g_output_stream_close_async (exchange->output, G_PRIORITY_DEFAULT, NULL, on_output_closed,
+                               g_object_ref (msg));
+}
+
+/* Downloads ----------------------------------------------------------- */
+
+static void read_next_chunk (Exchange *exchange);
+
+static void
+on_chunk_read (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Exchange *exchange = exchange_get (msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
+                                                              &error);
+
+  if (exchange == NULL || exchange->finished)
+    return;
+
+  if (chunk == NULL || g_bytes_get_size (chunk) == 0)
+    {
+      /* The headers are out: all that is left is to cut the connection. */
+      g_warning ("File service: reading file %" G_GINT64_FORMAT " failed: %s",
+                 exchange->file_id, error ? error->message : "the blob is shorter than stored");
+      g_io_stream_close (soup_server_message_steal_connection (msg), NULL, NULL);
+      return;
+    }
+
+  exchange->remaining -= g_bytes_get_size (chunk);
+  soup_message_body_append_bytes (soup_server_message_get_response_body (msg), chunk);
+  resume (exchange);
+}
+
+static void
+read_next_chunk (Exchange *exchange)
+{
+  soup_server_message_pause (exchange->msg);
+  g_input_stream_read_bytes_async (exchange->input, MIN (exchange->remaining, READ_CHUNK),
+                                   G_PRIORITY_DEFAULT, exchange->cancellable, on_chunk_read,
+                                   g_object_ref (exchange->msg));
+}
+
+static void
+on_wrote_chunk (SoupServerMessage *msg,
+                Exchange          *exchange)
+{
+  if (exchange->remaining > 0)
+    read_next_chunk (exchange);
+}
+
+static void
+on_blob_opened (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Exchange *exchange = exchange_get (msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFileInputStream) input = g_file_read_finish (G_FILE (source), result, &error);
+  guint64 start = exchange->entry->size - exchange->remaining;
+
+  if (exchange->finished)
+    return;
+
+  if (input == NULL
+      || !g_seekable_seek (G_SEEKABLE (input), start, G_SEEK_SET, exchange->cancellable, &error))
+    {
+      respond_gerror (exchange, error);
+      soup_message_headers_set_content_length (soup_server_message_get_response_headers (msg), 0);
+      resume (exchange);
+      return;
+    }
+
+  exchange->input = G_INPUT_STREAM (g_steal_pointer (&input));
+  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_wrote_chunk), exchange);
+  read_next_chunk (exchange);
+}
+
+/* Sets the status and headers of a GET or HEAD of the entry, with the
+ * range asked for; FALSE when the range cannot be served. */
+static gboolean
+set_download_headers (Exchange    *exchange,
+                      LtHttpRange *range)
+{
+  SoupServerMessage *msg = exchange->msg;
+  SoupMessageHeaders *request = soup_server_message_get_request_headers (msg);
+  SoupMessageHeaders *headers = soup_server_message_get_response_headers (msg);
+  g_autofree char *etag = g_strdup_printf ("\"%s\"", exchange->entry->sha256);
+  g_autofree char *name = lt_file_name_sanitize (exchange->entry->path);
+  g_autoptr(GHashTable) disposition = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr(GError) error = NULL;
+  guint64 size = exchange->entry->size;
+  LtHttpRangeResult ranges;
+
+  ranges = lt_http_range_parse (soup_message_headers_get_one (request, "Range"), size, range,
+                                &error);
+  if (ranges == LT_HTTP_RANGE_UNSATISFIABLE)
+    {
+      g_autofree char *unsatisfied = lt_http_content_range_format (NULL, size);
+
+      soup_message_headers_replace (headers, "Content-Range", unsatisfied);
+      respond_error (msg, SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE, "%s", error->message);
+      return FALSE;
+    }
+
+  if (ranges != LT_HTTP_RANGE_SINGLE)
+    *range = (LtHttpRange) { 0, size - 1 };
+
+  g_hash_table_insert (disposition, "filename", name);
+  soup_message_headers_set_content_disposition (headers, "attachment", disposition);
+  soup_message_headers_replace (headers, "Content-Type", "application/octet-stream");
+  soup_message_headers_replace (headers, "ETag", etag);
+  soup_message_headers_replace (headers, "Accept-Ranges", "bytes");
+  if (ranges == LT_HTTP_RANGE_SINGLE)
+    {
+      g_autofree char *content_range = lt_http_content_range_format (range, size);
+
+      soup_message_headers_replace (headers, "Content-Range", content_range);
+      soup_server_message_set_status (msg, SOUP_STATUS_PARTIAL_CONTENT, NULL);
+    }
+  else
+    soup_server_message_set_status (msg, SOUP_STATUS_OK, NULL);
+
+  exchange->remaining = size > 0 ? range->end - range->start + 1 : 0;
+  soup_message_headers_set_content_length (headers, exchange->remaining);
+  return TRUE;
+}
+
+static void
+serve_download (Exchange *exchange)
+{
+  SoupServerMessage *msg = exchange->msg;
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) blob = NULL;
+  LtHttpRange range;
+
+  if (exchange->entry->sha256 == NULL)
+    {
+      respond_error (msg, SOUP_STATUS_NOT_FOUND, "Entry %u is a directory: it has no content",
+                     exchange->index);
+      resume (exchange);
+      return;
+    }
+
+  if (!set_download_headers (exchange, &range)
+      || soup_server_message_get_method (msg) == SOUP_METHOD_HEAD || exchange->remaining == 0)
+    {
+      resume (exchange);
+      return;
+    }
+
+  soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+  path = lt_file_storage_blob_path (exchange->service->server->file_storage,
+                                    exchange->entry->sha256);
+  blob = g_file_new_for_path (path);
+  g_file_read_async (blob, G_PRIORITY_DEFAULT, exchange->cancellable, on_blob_opened,
+                     g_object_ref (msg));
+}
+
+/* HEAD with an upload token: how much of the entry arrived. */
+static void
+serve_upload_state (Exchange *exchange)
+{
+  set_upload_offset (exchange, exchange->entry->done ? exchange->entry->size
+                                                     : partial_size (exchange));
+  soup_server_message_set_status (exchange->msg, SOUP_STATUS_OK, NULL);
+  resume (exchange);
+}
+
+static void
+on_entry_opened (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      user_data)
+{
+  g_autoptr(SoupServerMessage) msg = user_data;
+  g_autoptr(GError) error = NULL;
+  Exchange *exchange = finish_open_entry (source, result, msg, &error);
+
+  if (exchange == NULL)
+    return;
+
+  if (error != NULL)
+    {
+      respond_gerror (exchange, error);
+      resume (exchange);
+    }
+  else if (exchange->purpose == LT_FILE_TOKEN_UPLOAD)
+    serve_upload_state (exchange);
+  else
+    serve_download (exchange);
+}
+
+/* The handler, called once the request body is in. */
+static void
+on_request (SoupServer        *soup,
+            SoupServerMessage *msg,
+            const char        *path,
+            GHashTable        *query,
+            gpointer           user_data)
+{
+  LtFileService *self = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  Exchange *exchange;
+
+  if (method == SOUP_METHOD_PUT)
+    {
+      on_put_body (exchange_get (msg));
+      return;
+    }
+
+  if (method != SOUP_METHOD_GET && method != SOUP_METHOD_HEAD)
+    {
+      soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow",
+                                    "GET, HEAD, PUT");
+      respond_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "Use GET, HEAD or PUT");
+      return;
+    }
+
+  /* A HEAD tries an upload token first, then a download token. */
+  exchange = exchange_new (self, msg);
+  if (open_exchange (exchange, path,
+                     method == SOUP_METHOD_GET ? LT_FILE_TOKEN_DOWNLOAD : LT_FILE_TOKEN_UPLOAD))
+    run_open_entry (exchange,
+                    exchange->purpose == LT_FILE_TOKEN_UPLOAD ? LT_FILE_ACCESS_SEND
+                                                              : LT_FILE_ACCESS_RECEIVE,
+                    on_entry_opened);
+}
+
+/* The service --------------------------------------------------------- */
+
+static void
+lt_file_service_dispose (GObject *object)
+{
+  LtFileService *self = LT_FILE_SERVICE (object);
+
+  if (self->soup != NULL)
+    soup_server_disconnect (self->soup);
+  g_clear_object (&self->soup);
+
+  G_OBJECT_CLASS (lt_file_service_parent_class)->dispose (object);
+}
+
+static void
+lt_file_service_finalize (GObject *object)
+{
+  g_clear_pointer (&LT_FILE_SERVICE (object)->uploads, g_hash_table_unref);
+
+  G_OBJECT_CLASS (lt_file_service_parent_class)->finalize (object);
+}
+
+static void
+lt_file_service_class_init (LtFileServiceClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+
+  object_class->dispose = lt_file_service_dispose;
+  object_class->finalize = lt_file_service_finalize;
+}
+
+static void
+lt_file_service_init (LtFileService *self)
+{
+  self->uploads = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+}
+
+/**
+ * lt_file_service_new:
+ * @certificate: (nullable): serve HTTPS with it
+ */
+LtFileService *
+lt_file_service_new (LtServer        *server,
+                     GTlsCertificate *certificate)
+{
+  LtFileService *self = g_object_new (LT_TYPE_FILE_SERVICE, NULL);
+
+  self->server = server;
+  self->soup = soup_server_new ("server-header", "liaotian-server/" PACKAGE_VERSION,
+                                "tls-certificate", certificate, NULL);
+  soup_server_add_early_handler (self->soup, "/files", on_put_headers, self, NULL);
+  soup_server_add_handler (self->soup, "/files", on_request, self, NULL);
+  return self;
+}
+
+gboolean
+lt_file_service_listen (LtFileService *self,
+                        GInetAddress  *address,
+                        guint16        port,
+                        guint16       *bound_port,
+                        GError       **error)
+{
+  g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, port);
+  g_autoptr(GSocketAddress) bound = NULL;
+  SoupServerListenOptions options = 0;
+  GSList *listeners;
+
+  g_return_val_if_fail (LT_IS_FILE_SERVICE (self), FALSE);
+
+  if (soup_server_get_tls_certificate (self->soup) != NULL)
+    options |= SOUP_SERVER_LISTEN_HTTPS;
+  if (!soup_server_listen (self->soup, socket_address, options, error))
+    return FALSE;
+
+  /* Not soup_server_get_uris(): libsoup 3.2 leaks an address in it. */
+  listeners = soup_server_get_listeners (self->soup);
+  bound = g_socket_get_local_address (listeners->data, error);
+  g_slist_free (listeners);
+  if (bound == NULL)
+    return FALSE;
+
+  *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  return TRUE;
+}
+
+/* Closes the port and every connection. */
+void
+lt_file_service_stop (LtFileService *self)
+{
+  g_return_if_fail (LT_IS_FILE_SERVICE (self));
+
+  soup_server_disconnect (self->soup);
+}
