@@ -70,6 +70,7 @@ typedef struct
   gint64 written;
   GByteArray *buffer;
   GOutputStream *output;
+  gboolean body_in; /* the body is read: close once written */
   gboolean failed;
 
   /* GET */
@@ -77,12 +78,21 @@ typedef struct
   guint64 remaining;
 } Exchange;
 
+/* Lets another PUT of the entry start. */
+static void
+release_upload (Exchange *exchange)
+{
+  if (exchange->upload_key == NULL)
+    return;
+
+  g_hash_table_remove (exchange->service->uploads, exchange->upload_key);
+  g_clear_pointer (&exchange->upload_key, g_free);
+}
+
 static void
 exchange_free (Exchange *exchange)
 {
-  if (exchange->upload_key != NULL)
-    g_hash_table_remove (exchange->service->uploads, exchange->upload_key);
-  g_free (exchange->upload_key);
+  release_upload (exchange);
   g_cancellable_cancel (exchange->cancellable);
   g_clear_object (&exchange->cancellable);
   g_clear_object (&exchange->output);
@@ -99,16 +109,10 @@ static void
 on_finished (SoupServerMessage *msg,
              Exchange          *exchange)
 {
+  /* What arrived of an interrupted upload stays, to resume from. */
   exchange->finished = TRUE;
   g_cancellable_cancel (exchange->cancellable);
-  /* What arrived of an interrupted upload stays, to resume from. */
-  if (exchange->output != NULL)
-    g_output_stream_close (exchange->output, NULL, NULL);
-  if (exchange->upload_key != NULL)
-    {
-      g_hash_table_remove (exchange->service->uploads, exchange->upload_key);
-      g_clear_pointer (&exchange->upload_key, g_free);
-    }
+  release_upload (exchange);
 }
 
 static Exchange *
@@ -257,9 +261,14 @@ open_exchange (Exchange          *exchange,
       return FALSE;
     }
 
-  if (!check_token (exchange, purpose, &error)
-      && !(head && g_error_matches (error, LT_FILE_TOKEN_ERROR, LT_FILE_TOKEN_ERROR_WRONG_FILE)
-           && (g_clear_error (&error), check_token (exchange, LT_FILE_TOKEN_DOWNLOAD, &error))))
+  if (!check_token (exchange, purpose, &error) && head
+      && g_error_matches (error, LT_FILE_TOKEN_ERROR, LT_FILE_TOKEN_ERROR_WRONG_FILE))
+    {
+      g_clear_error (&error);
+      check_token (exchange, LT_FILE_TOKEN_DOWNLOAD, &error);
+    }
+
+  if (error != NULL)
     {
       respond_gerror (exchange, error);
       return FALSE;
@@ -305,7 +314,7 @@ open_entry_job (LtStore *store,
   opening->entry = lt_store_lookup_file_entry (store, opening->file_id, opening->index, error);
   if (opening->entry == NULL)
     {
-      if (error == NULL || *error == NULL)
+      if (*error == NULL)
         g_set_error (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_NO_SUCH_FILE,
                      "File %" G_GINT64_FORMAT " has no entry %u", opening->file_id,
                      opening->index);
@@ -337,7 +346,7 @@ run_open_entry (Exchange           *exchange,
                              callback, g_object_ref (exchange->msg));
 }
 
-/* The exchange of a job's message, or NULL when the message is gone;
+/* The exchange of a job's message, or NULL when the message is done;
  * on success the opened file and entry move into the exchange. */
 static Exchange *
 finish_open_entry (GObject           *source,
@@ -348,7 +357,7 @@ finish_open_entry (GObject           *source,
   Exchange *exchange = exchange_get (msg);
   Opening *opening = lt_store_worker_run_finish (LT_STORE_WORKER (source), result, error);
 
-  if (exchange == NULL || exchange->finished)
+  if (exchange->finished)
     return NULL;
 
   if (opening != NULL)
@@ -460,7 +469,7 @@ claim_upload (Exchange *exchange)
   return TRUE;
 }
 
-static void write_buffer (Exchange *exchange);
+static void close_output (Exchange *exchange);
 
 static void
 on_buffer_written (GObject      *source,
@@ -471,21 +480,25 @@ on_buffer_written (GObject      *source,
   Exchange *exchange = exchange_get (msg);
   g_autoptr(GError) error = NULL;
   gsize written = 0;
+  gboolean ok = g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written,
+                                                  &error);
 
-  if (!g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written, &error)
-      && exchange != NULL && !exchange->finished)
-    {
-      /* The rest of the body is read and dropped; what was written stays. */
-      exchange->failed = TRUE;
-      respond_gerror (exchange, error);
-    }
-
-  if (exchange == NULL || exchange->finished)
+  if (exchange->finished)
     return;
 
   exchange->written += written;
   g_byte_array_set_size (exchange->buffer, 0);
-  resume (exchange);
+  if (!ok)
+    {
+      /* The rest of the body is read and dropped; what was written stays. */
+      exchange->failed = TRUE;
+      respond_gerror (exchange, error);
+      resume (exchange);
+    }
+  else if (exchange->body_in)
+    close_output (exchange);
+  else
+    resume (exchange);
 }
 
 /* Writes the buffer out, the message paused until it is on disk. */
@@ -523,7 +536,7 @@ on_output_opened (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   output = g_file_append_to_finish (G_FILE (source), result, &error);
-  if (exchange == NULL || exchange->finished)
+  if (exchange->finished)
     return;
 
   if (output == NULL)
@@ -715,36 +728,47 @@ on_output_closed (GObject      *source,
                               NULL, on_entry_kept, g_object_ref (msg));
 }
 
-/* The whole body is in the buffer or on disk. */
+static void
+close_output (Exchange *exchange)
+{
+  g_output_stream_close_async (exchange->output, G_PRIORITY_DEFAULT, NULL, on_output_closed,
+                               g_object_ref (exchange->msg));
+}
+
+/* The whole body is in: what is left in the buffer goes to disk, then
+ * the file is closed. */
 static void
 on_put_body (Exchange *exchange)
 {
-  SoupServerMessage *msg = exchange->msg;
-
-  soup_server_message_pause (msg);
+  exchange->body_in = TRUE;
   if (exchange->buffer->len > 0)
+    write_buffer (exchange);
+  else
     {
-      /* Small enough to write without giving the main loop back. */
-      g_autoptr(GError) error = NULL;
-      gsize written = 0;
-
-      if (!g_output_stream_write_all (exchange->output, exchange->buffer->data,
-                                      exchange->buffer->len, &written, NULL, &error))
-        {
-          respond_gerror (exchange, error);
-          resume (exchange);
-          return;
-        }
-      exchange->written += written;
+      soup_server_message_pause (exchange->msg);
+      close_output (exchange);
     }
-
-  g_output_stream_close_async (exchange->output, G_PRIORITY_DEFAULT, NULL, on_output_closed,
-                               g_object_ref (msg));
 }
 
 /* Downloads ----------------------------------------------------------- */
 
 static void read_next_chunk (Exchange *exchange);
+
+/* The headers promise bytes that cannot be read: all that is left is
+ * to cut the connection. */
+static void
+abort_download (Exchange   *exchange,
+                const char *why)
+{
+  g_autoptr(GIOStream) stream = NULL;
+
+  g_warning ("File service: reading file %" G_GINT64_FORMAT " failed: %s", exchange->file_id,
+             why);
+  /* The message has no connection left to pause or resume. */
+  exchange->finished = TRUE;
+  stream = soup_server_message_steal_connection (exchange->msg);
+  g_io_stream_close (stream, NULL, NULL);
+}
 
 static void
 on_chunk_read (GObject      *source,
@@ -757,15 +781,12 @@ on_chunk_read (GObject      *source,
   g_autoptr(GBytes) chunk = g_input_stream_read_bytes_finish (G_INPUT_STREAM (source), result,
                                                               &error);
 
-  if (exchange == NULL || exchange->finished)
+  if (exchange->finished)
     return;
 
   if (chunk == NULL || g_bytes_get_size (chunk) == 0)
     {
-      /* The headers are out: all that is left is to cut the connection. */
-      g_warning ("File service: reading file %" G_GINT64_FORMAT " failed: %s",
-                 exchange->file_id, error ? error->message : "the blob is shorter than stored");
-      g_io_stream_close (soup_server_message_steal_connection (msg), NULL, NULL);
+      abort_download (exchange, error ? error->message : "the blob is shorter than stored");
       return;
     }
 
@@ -789,34 +810,6 @@ on_wrote_chunk (SoupServerMessage *msg,
 {
   if (exchange->remaining > 0)
     read_next_chunk (exchange);
-}
-
-static void
-on_blob_opened (GObject      *source,
-                GAsyncResult *result,
-                gpointer      user_data)
-{
-  g_autoptr(SoupServerMessage) msg = user_data;
-  Exchange *exchange = exchange_get (msg);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(GFileInputStream) input = g_file_read_finish (G_FILE (source), result, &error);
-  guint64 start = exchange->entry->size - exchange->remaining;
-
-  if (exchange->finished)
-    return;
-
-  if (input == NULL
-      || !g_seekable_seek (G_SEEKABLE (input), start, G_SEEK_SET, exchange->cancellable, &error))
-    {
-      respond_gerror (exchange, error);
-      soup_message_headers_set_content_length (soup_server_message_get_response_headers (msg), 0);
-      resume (exchange);
-      return;
-    }
-
-  exchange->input = G_INPUT_STREAM (g_steal_pointer (&input));
-  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_wrote_chunk), exchange);
-  read_next_chunk (exchange);
 }
 
 /* Sets the status and headers of a GET or HEAD of the entry, with the
@@ -869,35 +862,62 @@ set_download_headers (Exchange    *exchange,
   return TRUE;
 }
 
+/* The blob is open: the headers can promise its bytes. */
 static void
-serve_download (Exchange *exchange)
+on_blob_opened (GObject      *source,
+                GAsyncResult *result,
+                gpointer      user_data)
 {
-  SoupServerMessage *msg = exchange->msg;
-  g_autofree char *path = NULL;
-  g_autoptr(GFile) blob = NULL;
+  g_autoptr(SoupServerMessage) msg = user_data;
+  Exchange *exchange = exchange_get (msg);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFileInputStream) input = g_file_read_finish (G_FILE (source), result, &error);
   LtHttpRange range;
 
-  if (exchange->entry->sha256 == NULL)
-    {
-      respond_error (msg, SOUP_STATUS_NOT_FOUND, "Entry %u is a directory: it has no content",
-                     exchange->index);
-      resume (exchange);
-      return;
-    }
+  if (exchange->finished)
+    return;
 
-  if (!set_download_headers (exchange, &range)
+  if (input == NULL)
+    respond_gerror (exchange, error);
+  if (input == NULL || !set_download_headers (exchange, &range)
       || soup_server_message_get_method (msg) == SOUP_METHOD_HEAD || exchange->remaining == 0)
     {
       resume (exchange);
       return;
     }
 
+  /* A seek in a local file is no I/O. */
+  if (!g_seekable_seek (G_SEEKABLE (input), range.start, G_SEEK_SET, NULL, &error))
+    {
+      abort_download (exchange, error->message);
+      return;
+    }
+
+  exchange->input = G_INPUT_STREAM (g_steal_pointer (&input));
   soup_message_body_set_accumulate (soup_server_message_get_response_body (msg), FALSE);
+  g_signal_connect (msg, "wrote-chunk", G_CALLBACK (on_wrote_chunk), exchange);
+  read_next_chunk (exchange);
+}
+
+static void
+serve_download (Exchange *exchange)
+{
+  g_autofree char *path = NULL;
+  g_autoptr(GFile) blob = NULL;
+
+  if (exchange->entry->sha256 == NULL)
+    {
+      respond_error (exchange->msg, SOUP_STATUS_NOT_FOUND,
+                     "Entry %u is a directory: it has no content", exchange->index);
+      resume (exchange);
+      return;
+    }
+
   path = lt_file_storage_blob_path (exchange->service->server->file_storage,
                                     exchange->entry->sha256);
   blob = g_file_new_for_path (path);
   g_file_read_async (blob, G_PRIORITY_DEFAULT, exchange->cancellable, on_blob_opened,
-                     g_object_ref (msg));
+                     g_object_ref (exchange->msg));
 }
 
 /* HEAD with an upload token: how much of the entry arrived. */

@@ -206,15 +206,15 @@ get_entry (JsonNode *node,
   return lt_file_entry_new (path, size, sha256);
 }
 
-/* The "entries" of a folder (or of one page of them), each checked, no
- * path twice.  The store checks the whole folder again, pages included. */
+/* The "entries" of a folder (or of one page of them), each checked.
+ * The store checks the folder as a whole: paths listed twice, size,
+ * number of entries. */
 static GPtrArray *
 get_entries (JsonObject *params,
              gboolean    allow_empty,
              GError    **error)
 {
   g_autoptr(GPtrArray) entries = NULL;
-  g_autoptr(GHashTable) paths = g_hash_table_new (g_str_hash, g_str_equal);
   JsonArray *array;
   guint length;
 
@@ -246,41 +246,9 @@ get_entries (JsonObject *params,
           return NULL;
         }
       g_ptr_array_add (entries, entry);
-      if (!g_hash_table_add (paths, entry->path))
-        {
-          g_set_error (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_INVALID_PARAMS,
-                       "\"%s\" is listed twice", entry->path);
-          return NULL;
-        }
     }
 
   return g_steal_pointer (&entries);
-}
-
-/* PROTOCOL.md says file_too_large before no_such_user, but the store
- * looks at the recipient first: a page that alone passes the limit is
- * refused here.  The store checks the folder's total. */
-static gboolean
-check_page_size (GPtrArray *entries,
-                 gint64     max_size,
-                 GError   **error)
-{
-  gint64 total = 0;
-
-  for (guint i = 0; i < entries->len; i++)
-    {
-      gint64 size = ((LtFileEntry *) g_ptr_array_index (entries, i))->size;
-
-      if (size > max_size - total)
-        {
-          g_set_error (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_FILE_TOO_LARGE,
-                       "Files larger than %" G_GINT64_FORMAT " bytes cannot be sent", max_size);
-          return FALSE;
-        }
-      total += size;
-    }
-
-  return TRUE;
 }
 
 /* file_offer and file_entries_add ----------------------------------------- */
@@ -334,8 +302,7 @@ run_offer (LtServerRequest *request,
     return;
 
   offer = offer_new (request);
-  if (!get_params (request->params, offer, &error)
-      || !check_page_size (offer->entries, offer->limits.max_size, &error))
+  if (!get_params (request->params, offer, &error))
     {
       offer_free (offer);
       lt_server_request_return_error (request, error);

@@ -110,29 +110,38 @@ entries_size (GPtrArray *entries)
   return size;
 }
 
-/* The limits on @file's total and on everything its sender offered. */
+/* The limits on the entries of one offer, @file with @entries added. */
 static gboolean
-check_limits (LtSqliteStore      *self,
-              const LtFile       *file,
-              GPtrArray          *entries,
-              const LtFileLimits *limits,
-              GError            **error)
+check_size (const LtFile       *file,
+            GPtrArray          *entries,
+            const LtFileLimits *limits,
+            GError            **error)
 {
-  gint64 added = entries_size (entries);
-  gint64 used;
-
   if (file->n_entries + entries->len > limits->max_entries)
     return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_INVALID_PARAMS,
                                                "A folder holds at most %u entries",
                                                limits->max_entries);
-  if (added > limits->max_size - file->size)
+  if (entries_size (entries) > limits->max_size - file->size)
     return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_FILE_TOO_LARGE,
                                                "Files larger than %" G_GINT64_FORMAT
                                                " bytes cannot be sent", limits->max_size);
+  return TRUE;
+}
+
+/* The quota on everything the sender of @file offered. */
+static gboolean
+check_quota (LtSqliteStore      *self,
+             const LtFile       *file,
+             GPtrArray          *entries,
+             const LtFileLimits *limits,
+             GError            **error)
+{
+  gint64 used;
+
   if (!lt_sqlite_query_integers (self->sqlite, STMT_QUOTA_USED, &used, 1, NULL, error, "s",
                                  file->from))
     return FALSE;
-  if (added > limits->quota - used)
+  if (entries_size (entries) > limits->quota - used)
     return lt_sqlite_store_set_protocol_error (error, LT_PROTOCOL_ERROR_QUOTA_EXCEEDED,
                                                "This would pass your quota of %" G_GINT64_FORMAT
                                                " bytes (%" G_GINT64_FORMAT " used)",
@@ -168,7 +177,8 @@ check_paths (LtSqliteStore *self,
 
 /* Checks that @entries may be added to @file (id 0 when it is not
  * stored yet), before anything is written: a refused offer leaves no
- * trace even outside a transaction. */
+ * trace even outside a transaction.  The order is PROTOCOL.md's: bad
+ * params, size, then (for a new offer) the recipient, then the quota. */
 static gboolean
 check_entries (LtSqliteStore      *self,
                const LtFile       *file,
@@ -176,8 +186,20 @@ check_entries (LtSqliteStore      *self,
                const LtFileLimits *limits,
                GError            **error)
 {
-  return check_limits (self, file, entries, limits, error)
-         && check_paths (self, file->id, entries, error);
+  g_autofree char *conversation = NULL;
+
+  if (!check_paths (self, file->id, entries, error) || !check_size (file, entries, limits, error))
+    return FALSE;
+
+  /* A new offer: its recipient exists and the sender may write there. */
+  if (file->id == 0)
+    {
+      conversation = lt_sqlite_store_conversation_key (self, file->from, file->to, error);
+      if (conversation == NULL)
+        return FALSE;
+    }
+
+  return check_quota (self, file, entries, limits, error);
 }
 
 /* Appends @entries (their index is set) to @file and updates it. */
@@ -221,20 +243,17 @@ lt_sqlite_store_add_file (LtStore            *store,
                           GError            **error)
 {
   LtSqliteStore *self = LT_SQLITE_STORE (store);
-  g_autofree char *conversation = NULL;
   gint64 now = g_get_real_time () / 1000;
   /* A file is its one entry; a folder has no hash of its own. */
-  const char *sha256
-      = file->folder ? NULL : ((LtFileEntry *)g_ptr_array_index (entries, 0))->sha256;
+  LtFileEntry *first = g_ptr_array_index (entries, 0);
+  const char *sha256 = file->folder ? NULL : first->sha256;
 
   g_return_val_if_fail (file->folder || entries->len == 1, FALSE);
 
   file->id = 0;
   file->size = 0;
   file->n_entries = 0;
-  /* Checks that the recipient exists and the sender may write there. */
-  conversation = lt_sqlite_store_conversation_key (self, file->from, file->to, error);
-  if (conversation == NULL || !check_entries (self, file, entries, limits, error))
+  if (!check_entries (self, file, entries, limits, error))
     return FALSE;
 
   if (!lt_sqlite_execute (self->sqlite, STMT_INSERT_FILE, error, "ssssxxx", file->from, file->to,
