@@ -13,8 +13,11 @@
 # and liaotiand's core receiving messages (lt-daemon-bench: a catch-up
 # of 10000 offline messages at login, a burst of 10000, and the latency
 # of 1000 one by one, each stored in its SQLite cache before it is
-# signalled).  Prints every figure and the machine, stops the server with
-# SIGTERM and checks that it exits 0.  Takes about two minutes.
+# signalled), and a file of 1 GiB sent through the HTTP file service
+# (lt-file-bench: upload and download rates, the server's memory, and
+# ping times on the chat port meanwhile).  Prints every figure and the
+# machine, stops the server with SIGTERM and checks that it exits 0.
+# Takes about three minutes.
 #
 # Environment: LT_SERVER (server binary; default _build/service/liaotian-server),
 # LT_BUILDDIR (default _build), LT_BENCH_DURATION (seconds measured per
@@ -60,7 +63,8 @@ build ()
   # Only what the benchmark runs, not the test programs.  Through ninja:
   # it re-runs meson first when a meson.build changed, where `meson
   # compile TARGET` would look the target up in stale data.
-  ninja -C "$builddir" service/liaotian-server bench/lt-bench bench/lt-daemon-bench >&2
+  ninja -C "$builddir" service/liaotian-server bench/lt-bench bench/lt-daemon-bench \
+    bench/lt-file-bench >&2
 }
 
 print_machine ()
@@ -83,7 +87,7 @@ print_machine ()
 
 start_server ()
 {
-  "$server" --port 0 --data-dir "$workdir/data" \
+  "$server" --port 0 --http-port 0 --data-dir "$workdir/data" \
     --rate-limit 1000000 --max-connections-per-address 100000 \
     --login-timeout 600 --idle-timeout 2000 --max-queue 67108864 \
     >"$workdir/server.out" 2>"$workdir/server.log" &
@@ -92,8 +96,9 @@ start_server ()
   for _ in $(seq 100); do
     if grep -q '^listening on ' "$workdir/server.out"; then
       port=$(sed -n 's/^listening on .*:\([0-9]*\)$/\1/p' "$workdir/server.out")
+      http_port=$(sed -n 's/^http on .*:\([0-9]*\)$/\1/p' "$workdir/server.out")
       echo "== server"
-      echo "server: $server (pid $server_pid, port $port)"
+      echo "server: $server (pid $server_pid, port $port, http port $http_port)"
       echo "server_options: --rate-limit 1000000 --max-connections-per-address 100000" \
         "--login-timeout 600 --idle-timeout 2000 --max-queue 67108864"
       return 0
@@ -140,7 +145,8 @@ stop_server ()
   fi
 }
 
-if [ -z "${LT_SERVER:-}" ] || [ ! -x "$bench" ] || [ ! -x "$builddir/bench/lt-daemon-bench" ]; then
+if [ -z "${LT_SERVER:-}" ] || [ ! -x "$bench" ] || [ ! -x "$builddir/bench/lt-daemon-bench" ] \
+    || [ ! -x "$builddir/bench/lt-file-bench" ]; then
   build
 fi
 
@@ -163,6 +169,13 @@ run "private: 100 pairs, as fast as accepted" --duration "$duration" private 100
 echo "== daemon: liaotiand's core receives 10000 messages at login, 10000 at once, 1000 one by one"
 if ! XDG_DATA_HOME="$workdir/daemon" "$builddir/bench/lt-daemon-bench" "127.0.0.1:$port" 10000; then
   echo "run-bench: the daemon benchmark failed" >&2
+  failures=$((failures + 1))
+fi
+
+echo "== files: 1 GiB up and down through the HTTP file service, pings on the chat port"
+if ! "$builddir/bench/lt-file-bench" --port "$port" --http-port "$http_port" \
+    --server-pid "$server_pid" --size-mib 1024; then
+  echo "run-bench: the file benchmark failed" >&2
   failures=$((failures + 1))
 fi
 
