@@ -70,6 +70,7 @@ typedef struct
   gint64 written;
   GByteArray *buffer;
   GOutputStream *output;
+  gboolean io_pending; /* opening, writing or closing the partial file */
   gboolean body_in; /* the body is read: close once written */
   gboolean failed;
 
@@ -105,14 +106,25 @@ exchange_free (Exchange *exchange)
   g_free (exchange);
 }
 
+static void write_buffer (Exchange *exchange);
+
 static void
 on_finished (SoupServerMessage *msg,
              Exchange          *exchange)
 {
-  /* What arrived of an interrupted upload stays, to resume from. */
   exchange->finished = TRUE;
   g_cancellable_cancel (exchange->cancellable);
-  release_upload (exchange);
+
+  /* What arrived of an interrupted upload is kept, to resume from; the
+   * entry is free for another upload once nothing more is written to
+   * it, or the two would interleave their bytes. */
+  if (exchange->io_pending)
+    return;
+  if (exchange->output != NULL && exchange->buffer->len > 0 && !exchange->failed
+      && !exchange->body_in)
+    write_buffer (exchange);
+  else
+    release_upload (exchange);
 }
 
 static Exchange *
@@ -471,6 +483,19 @@ claim_upload (Exchange *exchange)
 
 static void close_output (Exchange *exchange);
 
+/* An operation on the partial file ended.  TRUE when the message is
+ * gone meanwhile: nothing more will be written, the entry is free. */
+static gboolean
+upload_io_done (Exchange *exchange)
+{
+  exchange->io_pending = FALSE;
+  if (!exchange->finished)
+    return FALSE;
+
+  release_upload (exchange);
+  return TRUE;
+}
+
 static void
 on_buffer_written (GObject      *source,
                    GAsyncResult *result,
@@ -483,11 +508,11 @@ on_buffer_written (GObject      *source,
   gboolean ok = g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, &written,
                                                   &error);
 
-  if (exchange->finished)
-    return;
-
   exchange->written += written;
   g_byte_array_set_size (exchange->buffer, 0);
+  if (upload_io_done (exchange))
+    return;
+
   if (!ok)
     {
       /* The rest of the body is read and dropped; what was written stays. */
@@ -501,15 +526,17 @@ on_buffer_written (GObject      *source,
     resume (exchange);
 }
 
-/* Writes the buffer out, the message paused until it is on disk. */
+/* Writes the buffer out, the message paused until it is on disk.  Not
+ * cancelled when the client leaves: what arrived is kept. */
 static void
 write_buffer (Exchange *exchange)
 {
-  soup_server_message_pause (exchange->msg);
+  if (!exchange->finished)
+    soup_server_message_pause (exchange->msg);
+  exchange->io_pending = TRUE;
   g_output_stream_write_all_async (exchange->output, exchange->buffer->data,
-                                   exchange->buffer->len, G_PRIORITY_DEFAULT,
-                                   exchange->cancellable, on_buffer_written,
-                                   g_object_ref (exchange->msg));
+                                   exchange->buffer->len, G_PRIORITY_DEFAULT, NULL,
+                                   on_buffer_written, g_object_ref (exchange->msg));
 }
 
 static void
@@ -536,7 +563,7 @@ on_output_opened (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   output = g_file_append_to_finish (G_FILE (source), result, &error);
-  if (exchange->finished)
+  if (upload_io_done (exchange))
     return;
 
   if (output == NULL)
@@ -576,6 +603,7 @@ on_upload_opened (GObject      *source,
   path = lt_file_storage_partial_path (exchange->service->server->file_storage,
                                        exchange->file_id, exchange->index);
   partial = g_file_new_for_path (path);
+  exchange->io_pending = TRUE;
   g_file_append_to_async (partial, G_FILE_CREATE_PRIVATE, G_PRIORITY_DEFAULT,
                           exchange->cancellable, on_output_opened, g_object_ref (msg));
 }
@@ -699,19 +727,17 @@ on_output_closed (GObject      *source,
   Exchange *exchange = exchange_get (msg);
   g_autoptr(GError) error = NULL;
   gint64 offset = exchange->offset + exchange->written;
+  gboolean closed = g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error);
 
-  if (!g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error))
+  if (upload_io_done (exchange))
+    return;
+
+  if (!closed)
     {
-      if (!exchange->finished)
-        {
-          respond_gerror (exchange, error);
-          resume (exchange);
-        }
+      respond_gerror (exchange, error);
+      resume (exchange);
       return;
     }
-
-  if (exchange->finished)
-    return;
 
   set_upload_offset (exchange, offset);
   if (offset < exchange->entry->size)
@@ -731,6 +757,7 @@ on_output_closed (GObject      *source,
 static void
 close_output (Exchange *exchange)
 {
+  exchange->io_pending = TRUE;
   g_output_stream_close_async (exchange->output, G_PRIORITY_DEFAULT, NULL, on_output_closed,
                                g_object_ref (exchange->msg));
 }

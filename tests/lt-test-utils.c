@@ -845,6 +845,19 @@ lt_test_server_get_http_port (LtTestServer *self)
   return self->http_port;
 }
 
+/* The process of the running server (under valgrind: valgrind's, which
+ * is the server's own process). */
+GPid
+lt_test_server_get_pid (LtTestServer *self)
+{
+  const char *identifier;
+
+  g_assert_nonnull (self->process);
+  identifier = g_subprocess_get_identifier (self->process);
+  g_assert_nonnull (identifier);
+  return atoi (identifier);
+}
+
 
 static char *
 find_new_mail (LtTestServer *self)

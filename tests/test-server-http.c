@@ -37,7 +37,49 @@ http_url (LtTestServer *server,
                           lt_test_server_get_http_port (server), path);
 }
 
-/* Sends one request; @header_pairs are name, value, ..., NULL. */
+/* A request for @path with a bearer @token, or none. */
+static SoupMessage *
+http_message (LtTestServer *server,
+              const char   *method,
+              const char   *path,
+              const char   *token)
+{
+  g_autofree char *url = http_url (server, path);
+  SoupMessage *msg = soup_message_new (method, url);
+
+  if (token != NULL)
+    {
+      g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
+
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
+                                    authorization);
+    }
+  return msg;
+}
+
+static SoupSession *
+http_session (void)
+{
+  return soup_session_new_with_options ("timeout", lt_test_scale_timeout (30000) / 1000, NULL);
+}
+
+static Reply *
+http_send (SoupMessage *msg)
+{
+  g_autoptr(SoupSession) session = http_session ();
+  g_autoptr(GError) error = NULL;
+  Reply *reply = g_new0 (Reply, 1);
+
+  reply->body = soup_session_send_and_read (session, msg, NULL, &error);
+  if (reply->body == NULL)
+    lt_test_fail ("Expected an answer to %s %s, got an error: %s", soup_message_get_method (msg),
+                  g_uri_get_path (soup_message_get_uri (msg)), error->message);
+  reply->status = soup_message_get_status (msg);
+  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  return reply;
+}
+
+/* Sends one request; the varargs are header name, value, ..., NULL. */
 static Reply *
 http_request (LtTestServer *server,
               const char   *method,
@@ -46,33 +88,18 @@ http_request (LtTestServer *server,
               GBytes       *body,
               ...)
 {
-  g_autoptr(SoupSession) session = soup_session_new_with_options ("timeout", 30, NULL);
-  g_autofree char *url = http_url (server, path);
-  g_autoptr(SoupMessage) msg = soup_message_new (method, url);
+  g_autoptr(SoupMessage) msg = http_message (server, method, path, token);
   SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
-  g_autoptr(GError) error = NULL;
-  Reply *reply = g_new0 (Reply, 1);
   const char *name;
   va_list args;
 
-  if (token != NULL)
-    {
-      g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
-
-      soup_message_headers_replace (headers, "Authorization", authorization);
-    }
   va_start (args, body);
   while ((name = va_arg (args, const char *)) != NULL)
     soup_message_headers_replace (headers, name, va_arg (args, const char *));
   va_end (args);
   if (body != NULL)
     soup_message_set_request_body_from_bytes (msg, "application/octet-stream", body);
-
-  reply->body = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  reply->status = soup_message_get_status (msg);
-  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  return reply;
+  return http_send (msg);
 }
 
 #define assert_status(reply, expected)                                                    \
@@ -118,6 +145,30 @@ offer_free (Offer *offer)
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (Offer, offer_free)
 
+/* Offers @size bytes with @sha256 under @name to @to. */
+static Offer *
+offer_sized (LtTestClient *client,
+             const char   *to,
+             const char   *name,
+             guint64       size,
+             const char   *sha256)
+{
+  g_autoptr(JsonObject) params = json_object_new ();
+  JsonObject *result;
+  Offer *offer = g_new0 (Offer, 1);
+
+  json_object_set_string_member (params, "to", to);
+  json_object_set_string_member (params, "name", name);
+  json_object_set_int_member (params, "size", size);
+  json_object_set_string_member (params, "sha256", sha256);
+  result = lt_test_client_call_object (client, "file_offer", params, NULL);
+  g_assert_nonnull (result);
+  offer->file_id = json_object_get_int_member (result, "file_id");
+  offer->url = g_strdup (json_object_get_string_member (result, "upload_url"));
+  offer->token = g_strdup (json_object_get_string_member (result, "token"));
+  return offer;
+}
+
 /* Offers @content under @name to @to, stating @sha256 (NULL: the real one). */
 static Offer *
 offer_file (LtTestClient *client,
@@ -127,20 +178,8 @@ offer_file (LtTestClient *client,
             const char   *sha256)
 {
   g_autofree char *real = sha256_of (content);
-  g_autoptr(JsonObject) params = json_object_new ();
-  JsonObject *result;
-  Offer *offer = g_new0 (Offer, 1);
 
-  json_object_set_string_member (params, "to", to);
-  json_object_set_string_member (params, "name", name);
-  json_object_set_int_member (params, "size", strlen (content));
-  json_object_set_string_member (params, "sha256", sha256 ? sha256 : real);
-  result = lt_test_client_call_object (client, "file_offer", params, NULL);
-  g_assert_nonnull (result);
-  offer->file_id = json_object_get_int_member (result, "file_id");
-  offer->url = g_strdup (json_object_get_string_member (result, "upload_url"));
-  offer->token = g_strdup (json_object_get_string_member (result, "token"));
-  return offer;
+  return offer_sized (client, to, name, strlen (content), sha256 ? sha256 : real);
 }
 
 static Reply *
@@ -163,6 +202,359 @@ accept_file (LtTestClient *client,
 
   g_assert_cmpstr (json_object_get_string_member (result, "download_url"), !=, NULL);
   return g_strdup (json_object_get_string_member (result, "token"));
+}
+
+/* The test pattern: a deterministic byte stream of any length, of
+ * which any part can be made (or checked) without the rest, so that
+ * large files never sit whole in the test's memory either. */
+static guint64
+splitmix64 (guint64 x)
+{
+  x += G_GUINT64_CONSTANT (0x9e3779b97f4a7c15);
+  x = (x ^ (x >> 30)) * G_GUINT64_CONSTANT (0xbf58476d1ce4e5b9);
+  x = (x ^ (x >> 27)) * G_GUINT64_CONSTANT (0x94d049bb133111eb);
+  return x ^ (x >> 31);
+}
+
+static void
+pattern_fill (guint8 *buffer,
+              guint64 offset,
+              gsize   length)
+{
+  while (length > 0)
+    {
+      guint64 word = GUINT64_TO_LE (splitmix64 (offset / 8));
+      gsize skip = offset % 8;
+      gsize n = MIN (8 - skip, length);
+
+      memcpy (buffer, (guint8 *) &word + skip, n);
+      buffer += n;
+      offset += n;
+      length -= n;
+    }
+}
+
+#define PATTERN_CHUNK (256 * 1024)
+
+/* The SHA-256 of the pattern's bytes @first to @end - 1. */
+static char *
+pattern_range_sha256 (guint64 first,
+                      guint64 end)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = g_malloc (PATTERN_CHUNK);
+
+  for (guint64 offset = first; offset < end; offset += PATTERN_CHUNK)
+    {
+      gsize n = MIN (PATTERN_CHUNK, end - offset);
+
+      pattern_fill (buffer, offset, n);
+      g_checksum_update (checksum, buffer, n);
+    }
+  return g_strdup (g_checksum_get_string (checksum));
+}
+
+static char *
+pattern_sha256 (guint64 size)
+{
+  return pattern_range_sha256 (0, size);
+}
+
+/* A GInputStream of the pattern from one offset to another: the body of
+ * an upload, made as libsoup reads it. */
+#define PATTERN_TYPE_STREAM (pattern_stream_get_type ())
+G_DECLARE_FINAL_TYPE (PatternStream, pattern_stream, PATTERN, STREAM, GInputStream)
+
+struct _PatternStream
+{
+  GInputStream parent_instance;
+
+  guint64 offset;
+  guint64 end;
+};
+
+G_DEFINE_FINAL_TYPE (PatternStream, pattern_stream, G_TYPE_INPUT_STREAM)
+
+static gssize
+pattern_stream_read (GInputStream *stream,
+                     void         *buffer,
+                     gsize         count,
+                     GCancellable *cancellable,
+                     GError      **error)
+{
+  PatternStream *self = PATTERN_STREAM (stream);
+  gsize n = MIN (count, self->end - self->offset);
+
+  pattern_fill (buffer, self->offset, n);
+  self->offset += n;
+  return n;
+}
+
+static void
+pattern_stream_class_init (PatternStreamClass *klass)
+{
+  G_INPUT_STREAM_CLASS (klass)->read_fn = pattern_stream_read;
+}
+
+static void
+pattern_stream_init (PatternStream *self)
+{
+}
+
+static GInputStream *
+pattern_stream_new (guint64 offset,
+                    guint64 end)
+{
+  PatternStream *self = g_object_new (PATTERN_TYPE_STREAM, NULL);
+
+  self->offset = offset;
+  self->end = end;
+  return G_INPUT_STREAM (self);
+}
+
+/* PUTs bytes @first to @end - 1 of the pattern to the entry at @path,
+ * streamed, with a Content-Range unless they are the whole @size. */
+static Reply *
+put_pattern (LtTestServer *server,
+             const char   *path,
+             const char   *token,
+             guint64       first,
+             guint64       end,
+             guint64       size)
+{
+  g_autoptr(GInputStream) body = pattern_stream_new (first, end);
+  g_autoptr(SoupMessage) msg = http_message (server, "PUT", path, token);
+  g_autofree char *content_range = NULL;
+
+  if (first != 0 || end != size)
+    {
+      content_range = g_strdup_printf ("bytes %" G_GUINT64_FORMAT "-%" G_GUINT64_FORMAT "/%"
+                                       G_GUINT64_FORMAT, first, end - 1, size);
+      soup_message_headers_replace (soup_message_get_request_headers (msg), "Content-Range",
+                                    content_range);
+    }
+  soup_message_set_request_body (msg, "application/octet-stream", body, end - first);
+  return http_send (msg);
+}
+
+/* GETs @path, hashing the body as it comes instead of keeping it;
+ * @range is a Range header or NULL.  The reply's body is empty. */
+static Reply *
+get_hashed (LtTestServer *server,
+            const char   *path,
+            const char   *token,
+            const char   *range,
+            guint64      *length,
+            char        **sha256)
+{
+  g_autoptr(SoupSession) session = http_session ();
+  g_autoptr(SoupMessage) msg = http_message (server, "GET", path, token);
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree guint8 *buffer = g_malloc (PATTERN_CHUNK);
+  g_autoptr(GInputStream) body = NULL;
+  g_autoptr(GError) error = NULL;
+  Reply *reply = g_new0 (Reply, 1);
+  goffset expected;
+  gssize n;
+
+  if (range != NULL)
+    soup_message_headers_replace (soup_message_get_request_headers (msg), "Range", range);
+  body = soup_session_send (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  reply->status = soup_message_get_status (msg);
+  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
+  reply->body = g_bytes_new (NULL, 0);
+  expected = soup_message_headers_get_content_length (reply->headers);
+
+  /* Each read is bounded by the session's timeout, their number by the
+   * length the headers promised. */
+  *length = 0;
+  while ((n = g_input_stream_read (body, buffer, PATTERN_CHUNK, NULL, &error)) > 0)
+    {
+      g_checksum_update (checksum, buffer, n);
+      *length += n;
+      if ((goffset) *length > expected)
+        lt_test_fail ("Expected %" G_GINT64_FORMAT " bytes from GET %s, got more", expected,
+                      path);
+    }
+  g_assert_no_error (error);
+  *sha256 = g_strdup (g_checksum_get_string (checksum));
+  return reply;
+}
+
+/* Downloads @path whole and checks it is the pattern's first @size bytes. */
+static void
+assert_download_is_pattern (LtTestServer *server,
+                            const char   *path,
+                            const char   *token,
+                            guint64       size,
+                            const char   *sha256)
+{
+  g_autofree char *got_sha256 = NULL;
+  g_autoptr(Reply) get = NULL;
+  guint64 length = 0;
+
+  get = get_hashed (server, path, token, NULL, &length, &got_sha256);
+  assert_status (get, SOUP_STATUS_OK);
+  if (length != size || g_strcmp0 (got_sha256, sha256) != 0)
+    lt_test_fail ("Expected to download %" G_GUINT64_FORMAT " bytes with SHA-256 %s, got %"
+                  G_GUINT64_FORMAT " with %s", size, sha256, length, got_sha256);
+}
+
+/* A field of /proc/PID/status, in KiB. */
+static guint64
+proc_status_kib (GPid        pid,
+                 const char *field)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/status", (int) pid);
+  g_autofree char *text = NULL;
+  g_autofree char *prefix = g_strconcat ("\n", field, ":", NULL);
+  g_autoptr(GError) error = NULL;
+  const char *found;
+
+  if (!g_file_get_contents (path, &text, NULL, &error))
+    lt_test_fail ("Expected to read %s, got: %s", path, error->message);
+  found = strstr (text, prefix);
+  if (found == NULL)
+    lt_test_fail ("Expected a %s line in %s, got none", field, path);
+  return g_ascii_strtoull (found + strlen (prefix), NULL, 10);
+}
+
+/* Sets the peak RSS (VmHWM) of @pid back to its RSS now (Linux ≥ 4.0),
+ * so that the password hashing of the logins does not count. */
+static void
+reset_peak_rss (GPid pid)
+{
+  g_autofree char *path = g_strdup_printf ("/proc/%d/clear_refs", (int) pid);
+  g_autoptr(GError) error = NULL;
+
+  if (!g_file_set_contents_full (path, "5", 1, G_FILE_SET_CONTENTS_NONE, 0, &error))
+    lt_test_fail ("Expected to reset the server's peak RSS through %s, got: %s", path,
+                  error->message);
+}
+
+/* Raw HTTP, for what libsoup as a client will not do: cut a request or a
+ * response in the middle, hold a body back. */
+static GIOStream *
+raw_connect (LtTestServer *server)
+{
+  g_autoptr(GSocketClient) client = g_socket_client_new ();
+  g_autoptr(GError) error = NULL;
+  GSocketConnection *connection;
+
+  /* Also the timeout of every read and write on the socket. */
+  g_socket_client_set_timeout (client, lt_test_scale_timeout (30000) / 1000);
+  connection = g_socket_client_connect_to_host (client, lt_test_server_get_address (server),
+                                                lt_test_server_get_http_port (server), NULL,
+                                                &error);
+  g_assert_no_error (error);
+  return G_IO_STREAM (connection);
+}
+
+/* Sends a request head: @method @path with the token and @headers, each
+ * ending in \r\n. */
+static void
+raw_send_head (GIOStream  *stream,
+               const char *method,
+               const char *path,
+               const char *token,
+               const char *headers)
+{
+  g_autofree char *head = g_strdup_printf ("%s %s HTTP/1.1\r\nHost: localhost\r\n"
+                                           "Authorization: Bearer %s\r\n%s\r\n",
+                                           method, path, token, headers);
+  g_autoptr(GError) error = NULL;
+
+  g_output_stream_write_all (g_io_stream_get_output_stream (stream), head, strlen (head), NULL,
+                             NULL, &error);
+  g_assert_no_error (error);
+}
+
+static void
+raw_send_pattern (GIOStream *stream,
+                  guint64    first,
+                  guint64    end)
+{
+  g_autofree guint8 *buffer = g_malloc (PATTERN_CHUNK);
+  g_autoptr(GError) error = NULL;
+
+  for (guint64 offset = first; offset < end; offset += PATTERN_CHUNK)
+    {
+      gsize n = MIN (PATTERN_CHUNK, end - offset);
+
+      pattern_fill (buffer, offset, n);
+      g_output_stream_write_all (g_io_stream_get_output_stream (stream), buffer, n, NULL, NULL,
+                                 &error);
+      g_assert_no_error (error);
+    }
+}
+
+/* Reads a response head, up to the empty line, byte by byte so that
+ * nothing of the body is taken. */
+static char *
+raw_read_head (GIOStream *stream)
+{
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  while (!g_str_has_suffix (head->str, "\r\n\r\n"))
+    {
+      char c;
+
+      if (g_input_stream_read (g_io_stream_get_input_stream (stream), &c, 1, NULL, &error) != 1)
+        lt_test_fail ("Expected a response head, got %s after \"%s\"",
+                      error ? error->message : "the end of the stream", head->str);
+      g_string_append_c (head, c);
+      if (head->len > 16 * 1024)
+        lt_test_fail ("Expected a response head of less than 16 KiB, got more: %.200s…",
+                      head->str);
+    }
+  return g_string_free (g_steal_pointer (&head), FALSE);
+}
+
+static void
+assert_head_status (const char *head,
+                    guint       status)
+{
+  g_autofree char *expected = g_strdup_printf ("HTTP/1.1 %u ", status);
+
+  if (!g_str_has_prefix (head, expected))
+    lt_test_fail ("Expected a response \"%s…\", got \"%s\"", expected, head);
+}
+
+/* HEAD with an upload token: the Upload-Offset of the entry at @path. */
+static gint64
+upload_offset (LtTestServer *server,
+               const char   *path,
+               const char   *token)
+{
+  g_autoptr(Reply) head = http_request (server, "HEAD", path, token, NULL, NULL);
+  const char *offset = soup_message_headers_get_one (head->headers, "Upload-Offset");
+
+  assert_status (head, SOUP_STATUS_OK);
+  if (offset == NULL)
+    lt_test_fail ("Expected an Upload-Offset in the answer to HEAD %s, got none", path);
+  return g_ascii_strtoll (offset, NULL, 10);
+}
+
+/* The server keeps what arrived of a cut upload once it is on disk:
+ * waits, bounded, for @path's Upload-Offset to be @expected. */
+static void
+wait_upload_offset (LtTestServer *server,
+                    const char   *path,
+                    const char   *token,
+                    gint64        expected)
+{
+  gint64 deadline = lt_test_deadline (LT_TEST_TIMEOUT_MS);
+  gint64 offset;
+
+  while ((offset = upload_offset (server, path, token)) != expected)
+    {
+      if (g_get_monotonic_time () > deadline)
+        lt_test_fail ("Expected Upload-Offset %" G_GINT64_FORMAT " within %d ms, got %"
+                      G_GINT64_FORMAT, expected, LT_TEST_TIMEOUT_MS, offset);
+      g_usleep (20 * 1000);
+    }
 }
 
 static void
@@ -350,6 +742,201 @@ test_tokens (LtTestFixture *fixture,
   assert_status (upload_token, SOUP_STATUS_FORBIDDEN);
 }
 
+#define MIB (1024 * 1024)
+#define RSS_GROWTH_BOUND_KIB (64 * 1024)
+
+/* 200 MB up and down, streamed at both ends, while the server's peak
+ * RSS stays within a bound: it never holds a file in memory. */
+static void
+test_large (LtTestFixture *fixture,
+            gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  gboolean valgrind = g_getenv ("LT_TEST_VALGRIND") != NULL;
+  /* Valgrind would take minutes over 200 MB: the same path, smaller. */
+  guint64 size = valgrind ? 16 * MIB : 200 * MIB;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
+  g_autofree char *sha256 = pattern_sha256 (size);
+  g_autoptr(Offer) offer = offer_sized (alice, "bob", "large.bin", size, sha256);
+  g_autoptr(Reply) put = NULL;
+  g_autofree char *token = NULL;
+  GPid pid = lt_test_server_get_pid (server);
+  guint64 before, peak;
+
+  if (valgrind)
+    g_test_message ("Under valgrind: a %" G_GUINT64_FORMAT " MiB file instead of 200 MiB",
+                    size / MIB);
+
+  reset_peak_rss (pid);
+  before = proc_status_kib (pid, "VmRSS");
+  put = put_pattern (server, offer->url, offer->token, 0, size, size);
+  assert_status (put, SOUP_STATUS_CREATED);
+  lt_test_wait_notification (bob, "file_offered");
+  token = accept_file (bob, offer->file_id);
+  assert_download_is_pattern (server, offer->url, token, size, sha256);
+
+  peak = proc_status_kib (pid, "VmHWM");
+  g_test_message ("The server's peak RSS grew by %" G_GUINT64_FORMAT " KiB (from %"
+                  G_GUINT64_FORMAT " KiB) while %" G_GUINT64_FORMAT " MiB went up and down",
+                  peak - MIN (peak, before), before, size / MIB);
+  if (peak > before + RSS_GROWTH_BOUND_KIB)
+    lt_test_fail ("Expected the server's peak RSS to grow by less than %d MiB while a %"
+                  G_GUINT64_FORMAT " MiB file passed; it grew by %" G_GUINT64_FORMAT " KiB "
+                  "(from %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT " KiB)",
+                  RSS_GROWTH_BOUND_KIB / 1024, size / MIB, peak - before, before, peak);
+}
+
+/* An odd size, over several write buffers of the server. */
+#define CUT_SIZE (3 * MIB + 12345)
+
+/* The second half of an upload of CUT_SIZE bytes cut in the middle. */
+static void
+put_second_half (LtTestServer *server,
+                 Offer        *offer)
+{
+  g_autoptr(Reply) rest = put_pattern (server, offer->url, offer->token, CUT_SIZE / 2, CUT_SIZE,
+                                       CUT_SIZE);
+
+  assert_status (rest, SOUP_STATUS_CREATED);
+}
+
+/* @receiver accepts @offer and downloads it: the pattern's first @size
+ * bytes. */
+static void
+receive_pattern (LtTestServer *server,
+                 LtTestClient *receiver,
+                 Offer        *offer,
+                 guint64       size,
+                 const char   *sha256)
+{
+  g_autofree char *token = accept_file (receiver, offer->file_id);
+
+  assert_download_is_pattern (server, offer->url, token, size, sha256);
+}
+
+/* A PUT that announced the whole entry is cut after half of it, on a
+ * raw connection: the server keeps the half, and the upload resumes
+ * from HEAD's Upload-Offset with Content-Range. */
+static void
+test_cut_upload (LtTestFixture *fixture,
+                 gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
+  g_autofree char *sha256 = pattern_sha256 (CUT_SIZE);
+  g_autoptr(Offer) offer = offer_sized (alice, "bob", "cut.bin", CUT_SIZE, sha256);
+  g_autofree char *length = g_strdup_printf ("Content-Length: %d\r\n", CUT_SIZE);
+  g_autoptr(GIOStream) raw = raw_connect (server);
+
+  raw_send_head (raw, "PUT", offer->url, offer->token, length);
+  raw_send_pattern (raw, 0, CUT_SIZE / 2);
+  g_io_stream_close (raw, NULL, NULL);
+
+  wait_upload_offset (server, offer->url, offer->token, CUT_SIZE / 2);
+  lt_test_expect_no_notification (bob, "file_offered", 100);
+  put_second_half (server, offer);
+  lt_test_wait_notification (bob, "file_offered");
+  receive_pattern (server, bob, offer, CUT_SIZE, sha256);
+}
+
+/* Half an upload, a server restart, the other half with the same
+ * token: the bytes and the token survive. */
+static void
+test_resume_after_restart (LtTestFixture *fixture,
+                           gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
+  g_autofree char *sha256 = pattern_sha256 (CUT_SIZE);
+  g_autoptr(Offer) offer = offer_sized (alice, "bob", "restart.bin", CUT_SIZE, sha256);
+  g_autoptr(Reply) half = NULL;
+  g_autoptr(LtTestClient) bob_again = NULL;
+  guint16 http_port = lt_test_server_get_http_port (server);
+  JsonObject *offered;
+
+  half = put_pattern (server, offer->url, offer->token, 0, CUT_SIZE / 2, CUT_SIZE);
+  assert_status (half, SOUP_STATUS_NO_CONTENT);
+  g_clear_pointer (&bob, lt_test_client_free);
+  lt_test_server_restart (server);
+  g_assert_cmpuint (lt_test_server_get_http_port (server), ==, http_port);
+
+  g_assert_cmpint (upload_offset (server, offer->url, offer->token), ==, CUT_SIZE / 2);
+  put_second_half (server, offer);
+
+  bob_again = lt_test_client_new_login (server, "bob");
+  offered = lt_test_wait_notification (bob_again, "file_offered");
+  lt_test_assert_object (offered, "{'file_id':%" G_GINT64_FORMAT ",'offline':true}",
+                         offer->file_id);
+  receive_pattern (server, bob_again, offer, CUT_SIZE, sha256);
+}
+
+/* Uploads @size bytes of the pattern as a whole to @to; returns the
+ * offer, its bytes in, and a download token of @receiver in @token. */
+static Offer *
+upload_pattern (LtTestServer *server,
+                LtTestClient *sender,
+                const char   *to,
+                guint64       size,
+                LtTestClient *receiver,
+                char        **token)
+{
+  g_autofree char *sha256 = pattern_sha256 (size);
+  Offer *offer = offer_sized (sender, to, "pattern.bin", size, sha256);
+  g_autoptr(Reply) put = put_pattern (server, offer->url, offer->token, 0, size, size);
+
+  assert_status (put, SOUP_STATUS_CREATED);
+  *token = accept_file (receiver, offer->file_id);
+  return offer;
+}
+
+/* A download read half-way and dropped, then resumed with Range. */
+static void
+test_cut_download (LtTestFixture *fixture,
+                   gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autofree char *token = NULL;
+  g_autoptr(Offer) offer = upload_pattern (server, alice, "alice", CUT_SIZE, alice, &token);
+  g_autoptr(GIOStream) raw = raw_connect (server);
+  g_autofree guint8 *half = g_malloc (CUT_SIZE / 2);
+  g_autofree guint8 *expected = g_malloc (CUT_SIZE / 2);
+  g_autofree char *head = NULL;
+  g_autofree char *range = g_strdup_printf ("bytes=%d-", CUT_SIZE / 2);
+  g_autofree char *content_range = g_strdup_printf ("bytes %d-%d/%d", CUT_SIZE / 2,
+                                                    CUT_SIZE - 1, CUT_SIZE);
+  g_autofree char *rest_expected = pattern_range_sha256 (CUT_SIZE / 2, CUT_SIZE);
+  g_autoptr(Reply) rest = NULL;
+  g_autofree char *rest_sha256 = NULL;
+  guint64 rest_length = 0;
+  gsize n = 0;
+  g_autoptr(GError) error = NULL;
+
+  raw_send_head (raw, "GET", offer->url, token, "");
+  head = raw_read_head (raw);
+  assert_head_status (head, SOUP_STATUS_OK);
+  g_input_stream_read_all (g_io_stream_get_input_stream (raw), half, CUT_SIZE / 2, &n, NULL,
+                           &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (n, ==, CUT_SIZE / 2);
+  pattern_fill (expected, 0, CUT_SIZE / 2);
+  if (memcmp (half, expected, CUT_SIZE / 2) != 0)
+    lt_test_fail ("Expected the first half of the download to be the file's, it differs");
+  g_io_stream_close (raw, NULL, NULL);
+
+  rest = get_hashed (server, offer->url, token, range, &rest_length, &rest_sha256);
+  assert_status (rest, SOUP_STATUS_PARTIAL_CONTENT);
+  g_assert_cmpstr (soup_message_headers_get_one (rest->headers, "Content-Range"), ==,
+                   content_range);
+  if (rest_length != CUT_SIZE - CUT_SIZE / 2 || g_strcmp0 (rest_sha256, rest_expected) != 0)
+    lt_test_fail ("Expected the rest of the file, %d bytes with SHA-256 %s, got %"
+                  G_GUINT64_FORMAT " bytes with %s", CUT_SIZE - CUT_SIZE / 2, rest_expected,
+                  rest_length, rest_sha256);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -361,6 +948,10 @@ main (int   argc,
   lt_test_add ("/server/http/resume-upload", NULL, test_resume_upload);
   lt_test_add ("/server/http/corrupt", NULL, test_corrupt);
   lt_test_add ("/server/http/tokens", NULL, test_tokens);
+  lt_test_add ("/server/http/large", NULL, test_large);
+  lt_test_add ("/server/http/cut-upload", NULL, test_cut_upload);
+  lt_test_add ("/server/http/resume-after-restart", NULL, test_resume_after_restart);
+  lt_test_add ("/server/http/cut-download", NULL, test_cut_download);
 
   return g_test_run ();
 }
