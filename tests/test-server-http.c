@@ -937,6 +937,144 @@ test_cut_download (LtTestFixture *fixture,
                   rest_length, rest_sha256);
 }
 
+#define RANGE_SIZE 1000
+
+/* GETs @range of the RANGE_SIZE file at @offer, expecting 416. */
+static void
+assert_range_refused (LtTestServer *server,
+                      Offer        *offer,
+                      const char   *token,
+                      const char   *range)
+{
+  g_autoptr(Reply) get = http_request (server, "GET", offer->url, token, NULL, "Range", range,
+                                       NULL);
+  const char *content_range = soup_message_headers_get_one (get->headers, "Content-Range");
+
+  if (get->status != SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE
+      || g_strcmp0 (content_range, "bytes */1000") != 0)
+    lt_test_fail ("Range: %s: expected 416 with Content-Range: bytes */1000, got %u with %s",
+                  range, get->status, content_range ? content_range : "no Content-Range");
+}
+
+/* GETs @range, expecting @status and the pattern's bytes @first to
+ * @last, with @content_range (NULL: none). */
+static void
+assert_range_served (LtTestServer *server,
+                     Offer        *offer,
+                     const char   *token,
+                     const char   *range,
+                     guint         status,
+                     guint64       first,
+                     guint64       last,
+                     const char   *content_range)
+{
+  g_autoptr(Reply) get = http_request (server, "GET", offer->url, token, NULL, "Range", range,
+                                       NULL);
+  g_autofree guint8 *expected = g_malloc (last - first + 1);
+
+  pattern_fill (expected, first, last - first + 1);
+  if (get->status != status)
+    lt_test_fail ("Range: %s: expected HTTP %u, got %u", range, status, get->status);
+  g_assert_cmpstr (soup_message_headers_get_one (get->headers, "Content-Range"), ==,
+                   content_range);
+  if (g_bytes_get_size (get->body) != last - first + 1
+      || memcmp (g_bytes_get_data (get->body, NULL), expected, last - first + 1) != 0)
+    lt_test_fail ("Range: %s: expected bytes %" G_GUINT64_FORMAT " to %" G_GUINT64_FORMAT
+                  " of the file, got %" G_GSIZE_FORMAT " other bytes", range, first, last,
+                  g_bytes_get_size (get->body));
+}
+
+/* Range is parsed strictly (PROTOCOL.md §13). */
+static void
+test_ranges (LtTestFixture *fixture,
+             gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autofree char *token = NULL;
+  g_autoptr(Offer) offer = upload_pattern (server, alice, "alice", RANGE_SIZE, alice, &token);
+  static const char *refused[] = {
+    "bytes=500-100", /* inverted */
+    "bytes=1000-", /* starts at the end */
+    "bytes=2000-3000", /* past it */
+    "bytes=0-10,5-20", /* overlapping */
+    "bytes=-0", /* an empty suffix */
+    "lines=0-10", /* another unit */
+    "bytes=x-y",
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (refused); i++)
+    assert_range_refused (server, offer, token, refused[i]);
+
+  assert_range_served (server, offer, token, "bytes=0-9,20-29", SOUP_STATUS_OK, 0, 999, NULL);
+  assert_range_served (server, offer, token, "bytes=990-5000", SOUP_STATUS_PARTIAL_CONTENT, 990,
+                       999, "bytes 990-999/1000");
+  assert_range_served (server, offer, token, "bytes=100-199", SOUP_STATUS_PARTIAL_CONTENT, 100,
+                       199, "bytes 100-199/1000");
+  assert_range_served (server, offer, token, "bytes=-10", SOUP_STATUS_PARTIAL_CONTENT, 990, 999,
+                       "bytes 990-999/1000");
+}
+
+/* A refused PUT with "Expect: 100-continue" is answered before the
+ * client sends a byte of its body: @headers name the body. */
+static void
+assert_put_refused_early (LtTestServer *server,
+                          Offer        *offer,
+                          const char   *headers,
+                          guint         status)
+{
+  g_autoptr(GIOStream) raw = raw_connect (server);
+  g_autofree char *expect = g_strconcat (headers, "Expect: 100-continue\r\n", NULL);
+  g_autofree char *head = NULL;
+
+  raw_send_head (raw, "PUT", offer->url, offer->token, expect);
+  head = raw_read_head (raw);
+  assert_head_status (head, status);
+  g_io_stream_close (raw, NULL, NULL);
+}
+
+static void
+test_limits (LtTestFixture *fixture,
+             gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autoptr(Offer) offer = offer_file (alice, "alice", "ten.txt", "0123456789", NULL);
+  g_autofree char *entry_path = g_strconcat (offer->url, "/1", NULL);
+  g_autoptr(GBytes) eleven = g_bytes_new_static ("0123456789A", 11);
+  g_autoptr(Reply) too_long = NULL;
+  g_autoptr(Reply) delete = NULL;
+  g_autoptr(Reply) no_entry = NULL;
+  g_autoptr(Reply) no_path = NULL;
+  g_autoptr(Reply) elsewhere = NULL;
+  g_autoptr(Reply) put = NULL;
+
+  assert_put_refused_early (server, offer, "Content-Length: 11\r\n",
+                            SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE);
+  assert_put_refused_early (server, offer, "Transfer-Encoding: chunked\r\n",
+                            SOUP_STATUS_LENGTH_REQUIRED);
+  assert_put_refused_early (server, offer, "", SOUP_STATUS_LENGTH_REQUIRED);
+  /* Without Expect, the body is read and dropped, never stored. */
+  too_long = http_request (server, "PUT", offer->url, offer->token, eleven, NULL);
+  assert_status (too_long, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE);
+  g_assert_cmpint (upload_offset (server, offer->url, offer->token), ==, 0);
+
+  delete = http_request (server, "DELETE", offer->url, offer->token, NULL, NULL);
+  assert_status (delete, SOUP_STATUS_METHOD_NOT_ALLOWED);
+  g_assert_cmpstr (soup_message_headers_get_one (delete->headers, "Allow"), ==,
+                   "GET, HEAD, PUT");
+  no_entry = http_request (server, "HEAD", entry_path, offer->token, NULL, NULL);
+  assert_status (no_entry, SOUP_STATUS_NOT_FOUND);
+  no_path = http_request (server, "GET", "/files/x", offer->token, NULL, NULL);
+  assert_status (no_path, SOUP_STATUS_NOT_FOUND);
+  elsewhere = http_request (server, "GET", "/", offer->token, NULL, NULL);
+  assert_status (elsewhere, SOUP_STATUS_NOT_FOUND);
+
+  /* None of it kept the entry from its upload. */
+  put = put_bytes (server, offer, "0123456789");
+  assert_status (put, SOUP_STATUS_CREATED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -952,6 +1090,8 @@ main (int   argc,
   lt_test_add ("/server/http/cut-upload", NULL, test_cut_upload);
   lt_test_add ("/server/http/resume-after-restart", NULL, test_resume_after_restart);
   lt_test_add ("/server/http/cut-download", NULL, test_cut_download);
+  lt_test_add ("/server/http/ranges", NULL, test_ranges);
+  lt_test_add ("/server/http/limits", NULL, test_limits);
 
   return g_test_run ();
 }
