@@ -4,205 +4,9 @@
 #include "config.h"
 
 #include "lt-protocol.h"
-#include "lt-test-utils.h"
+#include "lt-test-http.h"
 
-#include <libsoup/soup.h>
 #include <string.h>
-
-typedef struct
-{
-  guint status;
-  SoupMessageHeaders *headers;
-  GBytes *body;
-} Reply;
-
-static void
-reply_free (Reply *reply)
-{
-  g_clear_pointer (&reply->headers, soup_message_headers_unref);
-  g_clear_pointer (&reply->body, g_bytes_unref);
-  g_free (reply);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Reply, reply_free)
-
-static char *
-http_url (LtTestServer *server,
-          const char   *path)
-{
-  const char *address = lt_test_server_get_address (server);
-  gboolean v6 = strchr (address, ':') != NULL;
-
-  return g_strdup_printf ("http://%s%s%s:%u%s", v6 ? "[" : "", address, v6 ? "]" : "",
-                          lt_test_server_get_http_port (server), path);
-}
-
-/* A request for @path with a bearer @token, or none. */
-static SoupMessage *
-http_message (LtTestServer *server,
-              const char   *method,
-              const char   *path,
-              const char   *token)
-{
-  g_autofree char *url = http_url (server, path);
-  SoupMessage *msg = soup_message_new (method, url);
-
-  if (token != NULL)
-    {
-      g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);
-
-      soup_message_headers_replace (soup_message_get_request_headers (msg), "Authorization",
-                                    authorization);
-    }
-  return msg;
-}
-
-static SoupSession *
-http_session (void)
-{
-  return soup_session_new_with_options ("timeout", lt_test_scale_timeout (30000) / 1000, NULL);
-}
-
-static Reply *
-http_send (SoupMessage *msg)
-{
-  g_autoptr(SoupSession) session = http_session ();
-  g_autoptr(GError) error = NULL;
-  Reply *reply = g_new0 (Reply, 1);
-
-  reply->body = soup_session_send_and_read (session, msg, NULL, &error);
-  if (reply->body == NULL)
-    lt_test_fail ("Expected an answer to %s %s, got an error: %s", soup_message_get_method (msg),
-                  g_uri_get_path (soup_message_get_uri (msg)), error->message);
-  reply->status = soup_message_get_status (msg);
-  reply->headers = soup_message_headers_ref (soup_message_get_response_headers (msg));
-  return reply;
-}
-
-/* Sends one request; the varargs are header name, value, ..., NULL. */
-static Reply *
-http_request (LtTestServer *server,
-              const char   *method,
-              const char   *path,
-              const char   *token,
-              GBytes       *body,
-              ...)
-{
-  g_autoptr(SoupMessage) msg = http_message (server, method, path, token);
-  SoupMessageHeaders *headers = soup_message_get_request_headers (msg);
-  const char *name;
-  va_list args;
-
-  va_start (args, body);
-  while ((name = va_arg (args, const char *)) != NULL)
-    soup_message_headers_replace (headers, name, va_arg (args, const char *));
-  va_end (args);
-  if (body != NULL)
-    soup_message_set_request_body_from_bytes (msg, "application/octet-stream", body);
-  return http_send (msg);
-}
-
-#define assert_status(reply, expected)                                                    \
-  G_STMT_START                                                                            \
-  {                                                                                       \
-    if ((reply)->status != (expected))                                                    \
-      lt_test_fail ("Expected HTTP %u, got %u: %.*s", (guint) (expected), (reply)->status, \
-                    (int) g_bytes_get_size ((reply)->body),                               \
-                    (const char *) g_bytes_get_data ((reply)->body, NULL));               \
-  }                                                                                       \
-  G_STMT_END
-
-static void
-assert_body (Reply      *reply,
-             const char *expected)
-{
-  g_autofree char *got = g_strndup (g_bytes_get_data (reply->body, NULL),
-                                    g_bytes_get_size (reply->body));
-
-  g_assert_cmpstr (got, ==, expected);
-}
-
-static char *
-sha256_of (const char *data)
-{
-  return g_compute_checksum_for_string (G_CHECKSUM_SHA256, data, -1);
-}
-
-typedef struct
-{
-  gint64 file_id;
-  char *url;
-  char *token;
-} Offer;
-
-static void
-offer_free (Offer *offer)
-{
-  g_free (offer->url);
-  g_free (offer->token);
-  g_free (offer);
-}
-
-G_DEFINE_AUTOPTR_CLEANUP_FUNC (Offer, offer_free)
-
-/* Offers @size bytes with @sha256 under @name to @to. */
-static Offer *
-offer_sized (LtTestClient *client,
-             const char   *to,
-             const char   *name,
-             guint64       size,
-             const char   *sha256)
-{
-  g_autoptr(JsonObject) params = json_object_new ();
-  JsonObject *result;
-  Offer *offer = g_new0 (Offer, 1);
-
-  json_object_set_string_member (params, "to", to);
-  json_object_set_string_member (params, "name", name);
-  json_object_set_int_member (params, "size", size);
-  json_object_set_string_member (params, "sha256", sha256);
-  result = lt_test_client_call_object (client, "file_offer", params, NULL);
-  g_assert_nonnull (result);
-  offer->file_id = json_object_get_int_member (result, "file_id");
-  offer->url = g_strdup (json_object_get_string_member (result, "upload_url"));
-  offer->token = g_strdup (json_object_get_string_member (result, "token"));
-  return offer;
-}
-
-/* Offers @content under @name to @to, stating @sha256 (NULL: the real one). */
-static Offer *
-offer_file (LtTestClient *client,
-            const char   *to,
-            const char   *name,
-            const char   *content,
-            const char   *sha256)
-{
-  g_autofree char *real = sha256_of (content);
-
-  return offer_sized (client, to, name, strlen (content), sha256 ? sha256 : real);
-}
-
-static Reply *
-put_bytes (LtTestServer *server,
-           Offer        *offer,
-           const char   *content)
-{
-  g_autoptr(GBytes) body = g_bytes_new (content, strlen (content));
-
-  return http_request (server, "PUT", offer->url, offer->token, body, NULL);
-}
-
-/* file_accept: a download token. */
-static char *
-accept_file (LtTestClient *client,
-             gint64        file_id)
-{
-  JsonObject *result = lt_test_call_ok (client, "file_accept", "{'file_id': %" G_GINT64_FORMAT "}",
-                                        file_id);
-
-  g_assert_cmpstr (json_object_get_string_member (result, "download_url"), !=, NULL);
-  return g_strdup (json_object_get_string_member (result, "token"));
-}
 
 /* The test pattern: a deterministic byte stream of any length, of
  * which any part can be made (or checked) without the rest, so that
@@ -314,7 +118,7 @@ pattern_stream_new (guint64 offset,
 
 /* PUTs bytes @first to @end - 1 of the pattern to the entry at @path,
  * streamed, with a Content-Range unless they are the whole @size. */
-static Reply *
+static LtTestReply *
 put_pattern (LtTestServer *server,
              const char   *path,
              const char   *token,
@@ -323,7 +127,7 @@ put_pattern (LtTestServer *server,
              guint64       size)
 {
   g_autoptr(GInputStream) body = pattern_stream_new (first, end);
-  g_autoptr(SoupMessage) msg = http_message (server, "PUT", path, token);
+  g_autoptr(SoupMessage) msg = lt_test_http_message (server, "PUT", path, token);
   g_autofree char *content_range = NULL;
 
   if (first != 0 || end != size)
@@ -334,12 +138,12 @@ put_pattern (LtTestServer *server,
                                     content_range);
     }
   soup_message_set_request_body (msg, "application/octet-stream", body, end - first);
-  return http_send (msg);
+  return lt_test_http_send (msg);
 }
 
 /* GETs @path, hashing the body as it comes instead of keeping it;
  * @range is a Range header or NULL.  The reply's body is empty. */
-static Reply *
+static LtTestReply *
 get_hashed (LtTestServer *server,
             const char   *path,
             const char   *token,
@@ -347,13 +151,13 @@ get_hashed (LtTestServer *server,
             guint64      *length,
             char        **sha256)
 {
-  g_autoptr(SoupSession) session = http_session ();
-  g_autoptr(SoupMessage) msg = http_message (server, "GET", path, token);
+  g_autoptr(SoupSession) session = lt_test_http_session ();
+  g_autoptr(SoupMessage) msg = lt_test_http_message (server, "GET", path, token);
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree guint8 *buffer = g_malloc (PATTERN_CHUNK);
   g_autoptr(GInputStream) body = NULL;
   g_autoptr(GError) error = NULL;
-  Reply *reply = g_new0 (Reply, 1);
+  LtTestReply *reply = g_new0 (LtTestReply, 1);
   goffset expected;
   gssize n;
 
@@ -391,11 +195,11 @@ assert_download_is_pattern (LtTestServer *server,
                             const char   *sha256)
 {
   g_autofree char *got_sha256 = NULL;
-  g_autoptr(Reply) get = NULL;
+  g_autoptr(LtTestReply) get = NULL;
   guint64 length = 0;
 
   get = get_hashed (server, path, token, NULL, &length, &got_sha256);
-  assert_status (get, SOUP_STATUS_OK);
+  lt_test_assert_status (get, SOUP_STATUS_OK);
   if (length != size || g_strcmp0 (got_sha256, sha256) != 0)
     lt_test_fail ("Expected to download %" G_GUINT64_FORMAT " bytes with SHA-256 %s, got %"
                   G_GUINT64_FORMAT " with %s", size, sha256, length, got_sha256);
@@ -528,10 +332,10 @@ upload_offset (LtTestServer *server,
                const char   *path,
                const char   *token)
 {
-  g_autoptr(Reply) head = http_request (server, "HEAD", path, token, NULL, NULL);
+  g_autoptr(LtTestReply) head = lt_test_http_request (server, "HEAD", path, token, NULL, NULL);
   const char *offset = soup_message_headers_get_one (head->headers, "Upload-Offset");
 
-  assert_status (head, SOUP_STATUS_OK);
+  lt_test_assert_status (head, SOUP_STATUS_OK);
   if (offset == NULL)
     lt_test_fail ("Expected an Upload-Offset in the answer to HEAD %s, got none", path);
   return g_ascii_strtoll (offset, NULL, 10);
@@ -564,14 +368,16 @@ test_small (LtTestFixture *fixture,
   LtTestServer *server = fixture->server;
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
   g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
-  g_autoptr(Offer) offer = offer_file (alice, "bob", "hello.txt", "hello world", NULL);
-  g_autofree char *sha256 = sha256_of ("hello world");
-  g_autoptr(Reply) put = NULL;
-  g_autoptr(Reply) get = NULL;
-  g_autoptr(Reply) head = NULL;
-  g_autoptr(Reply) range = NULL;
+  g_autoptr(LtTestOffer) offer = NULL;
+  g_autofree char *sha256 = lt_test_sha256_of ("hello world");
+  g_autoptr(LtTestReply) put = NULL;
+  g_autoptr(LtTestReply) get = NULL;
+  g_autoptr(LtTestReply) head = NULL;
+  g_autoptr(LtTestReply) range = NULL;
   g_autofree char *token = NULL;
   JsonObject *offered;
+
+  offer = lt_test_offer_file (alice, "bob", "hello.txt", "hello world", NULL);
 
   g_assert_cmpuint (lt_test_server_get_http_port (server), >, 0);
   g_assert_cmpint (json_object_get_int_member (lt_test_client_get_hello (alice), "http"), ==,
@@ -579,8 +385,8 @@ test_small (LtTestFixture *fixture,
 
   /* Nobody hears of the file before its bytes are in. */
   lt_test_expect_no_notification (bob, "file_offered", 200);
-  put = put_bytes (server, offer, "hello world");
-  assert_status (put, SOUP_STATUS_CREATED);
+  put = lt_test_put_bytes (server, offer, "hello world");
+  lt_test_assert_status (put, SOUP_STATUS_CREATED);
 
   offered = lt_test_wait_notification (bob, "file_offered");
   g_assert_cmpint (json_object_get_int_member (offered, "file_id"), ==, offer->file_id);
@@ -591,24 +397,24 @@ test_small (LtTestFixture *fixture,
   g_assert_cmpint (json_object_get_int_member (offered, "id"), >, 0);
   lt_test_wait_notification (alice, "file_offered");
 
-  token = accept_file (bob, offer->file_id);
-  get = http_request (server, "GET", offer->url, token, NULL, NULL);
-  assert_status (get, SOUP_STATUS_OK);
-  assert_body (get, "hello world");
+  token = lt_test_accept_file (bob, offer->file_id);
+  get = lt_test_http_request (server, "GET", offer->url, token, NULL, NULL);
+  lt_test_assert_status (get, SOUP_STATUS_OK);
+  lt_test_assert_body (get, "hello world");
   g_assert_cmpstr (soup_message_headers_get_one (get->headers, "Content-Type"), ==,
                    "application/octet-stream");
   g_assert_nonnull (strstr (soup_message_headers_get_one (get->headers, "ETag"), sha256));
   g_assert_nonnull (strstr (soup_message_headers_get_one (get->headers, "Content-Disposition"),
                             "hello.txt"));
 
-  head = http_request (server, "HEAD", offer->url, token, NULL, NULL);
-  assert_status (head, SOUP_STATUS_OK);
+  head = lt_test_http_request (server, "HEAD", offer->url, token, NULL, NULL);
+  lt_test_assert_status (head, SOUP_STATUS_OK);
   g_assert_cmpint (soup_message_headers_get_content_length (head->headers), ==, 11);
   g_assert_cmpuint (g_bytes_get_size (head->body), ==, 0);
 
-  range = http_request (server, "GET", offer->url, token, NULL, "Range", "bytes=6-", NULL);
-  assert_status (range, SOUP_STATUS_PARTIAL_CONTENT);
-  assert_body (range, "world");
+  range = lt_test_http_request (server, "GET", offer->url, token, NULL, "Range", "bytes=6-", NULL);
+  lt_test_assert_status (range, SOUP_STATUS_PARTIAL_CONTENT);
+  lt_test_assert_body (range, "world");
   g_assert_cmpstr (soup_message_headers_get_one (range->headers, "Content-Range"), ==,
                    "bytes 6-10/11");
 }
@@ -619,19 +425,19 @@ test_empty (LtTestFixture *fixture,
 {
   LtTestServer *server = fixture->server;
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
-  g_autoptr(Offer) offer = offer_file (alice, "alice", "empty", "", NULL);
-  g_autoptr(Reply) put = put_bytes (server, offer, "");
-  g_autoptr(Reply) get = NULL;
-  g_autoptr(Reply) range = NULL;
+  g_autoptr(LtTestOffer) offer = lt_test_offer_file (alice, "alice", "empty", "", NULL);
+  g_autoptr(LtTestReply) put = lt_test_put_bytes (server, offer, "");
+  g_autoptr(LtTestReply) get = NULL;
+  g_autoptr(LtTestReply) range = NULL;
   g_autofree char *token = NULL;
 
-  assert_status (put, SOUP_STATUS_CREATED);
-  token = accept_file (alice, offer->file_id);
-  get = http_request (server, "GET", offer->url, token, NULL, NULL);
-  assert_status (get, SOUP_STATUS_OK);
+  lt_test_assert_status (put, SOUP_STATUS_CREATED);
+  token = lt_test_accept_file (alice, offer->file_id);
+  get = lt_test_http_request (server, "GET", offer->url, token, NULL, NULL);
+  lt_test_assert_status (get, SOUP_STATUS_OK);
   g_assert_cmpuint (g_bytes_get_size (get->body), ==, 0);
-  range = http_request (server, "GET", offer->url, token, NULL, "Range", "bytes=0-", NULL);
-  assert_status (range, SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE);
+  range = lt_test_http_request (server, "GET", offer->url, token, NULL, "Range", "bytes=0-", NULL);
+  lt_test_assert_status (range, SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE);
   g_assert_cmpstr (soup_message_headers_get_one (range->headers, "Content-Range"), ==,
                    "bytes */0");
 }
@@ -643,37 +449,37 @@ test_resume_upload (LtTestFixture *fixture,
   LtTestServer *server = fixture->server;
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
   g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
-  g_autoptr(Offer) offer = offer_file (alice, "bob", "notes.txt", "0123456789", NULL);
+  g_autoptr(LtTestOffer) offer = lt_test_offer_file (alice, "bob", "notes.txt", "0123456789", NULL);
   g_autoptr(GBytes) first = g_bytes_new_static ("01234", 5);
   g_autoptr(GBytes) rest = g_bytes_new_static ("56789", 5);
-  g_autoptr(Reply) put1 = NULL;
-  g_autoptr(Reply) head = NULL;
-  g_autoptr(Reply) whole = NULL;
-  g_autoptr(Reply) wrong = NULL;
-  g_autoptr(Reply) put2 = NULL;
+  g_autoptr(LtTestReply) put1 = NULL;
+  g_autoptr(LtTestReply) head = NULL;
+  g_autoptr(LtTestReply) whole = NULL;
+  g_autoptr(LtTestReply) wrong = NULL;
+  g_autoptr(LtTestReply) put2 = NULL;
 
-  put1 = http_request (server, "PUT", offer->url, offer->token, first, "Content-Range",
-                       "bytes 0-4/10", NULL);
-  assert_status (put1, SOUP_STATUS_NO_CONTENT);
+  put1 = lt_test_http_request (server, "PUT", offer->url, offer->token, first, "Content-Range",
+                               "bytes 0-4/10", NULL);
+  lt_test_assert_status (put1, SOUP_STATUS_NO_CONTENT);
   g_assert_cmpstr (soup_message_headers_get_one (put1->headers, "Upload-Offset"), ==, "5");
 
-  head = http_request (server, "HEAD", offer->url, offer->token, NULL, NULL);
-  assert_status (head, SOUP_STATUS_OK);
+  head = lt_test_http_request (server, "HEAD", offer->url, offer->token, NULL, NULL);
+  lt_test_assert_status (head, SOUP_STATUS_OK);
   g_assert_cmpstr (soup_message_headers_get_one (head->headers, "Upload-Offset"), ==, "5");
   g_assert_cmpstr (soup_message_headers_get_one (head->headers, "Upload-Length"), ==, "10");
 
   /* Not from the start again, nor from the wrong place. */
-  whole = put_bytes (server, offer, "0123456789");
-  assert_status (whole, SOUP_STATUS_CONFLICT);
-  wrong = http_request (server, "PUT", offer->url, offer->token, rest, "Content-Range",
-                        "bytes 4-8/10", NULL);
-  assert_status (wrong, SOUP_STATUS_CONFLICT);
+  whole = lt_test_put_bytes (server, offer, "0123456789");
+  lt_test_assert_status (whole, SOUP_STATUS_CONFLICT);
+  wrong = lt_test_http_request (server, "PUT", offer->url, offer->token, rest, "Content-Range",
+                                "bytes 4-8/10", NULL);
+  lt_test_assert_status (wrong, SOUP_STATUS_CONFLICT);
   g_assert_cmpstr (soup_message_headers_get_one (wrong->headers, "Upload-Offset"), ==, "5");
   lt_test_expect_no_notification (bob, "file_offered", 100);
 
-  put2 = http_request (server, "PUT", offer->url, offer->token, rest, "Content-Range",
-                       "bytes 5-9/10", NULL);
-  assert_status (put2, SOUP_STATUS_CREATED);
+  put2 = lt_test_http_request (server, "PUT", offer->url, offer->token, rest, "Content-Range",
+                               "bytes 5-9/10", NULL);
+  lt_test_assert_status (put2, SOUP_STATUS_CREATED);
   lt_test_wait_notification (bob, "file_offered");
 }
 
@@ -684,20 +490,20 @@ test_corrupt (LtTestFixture *fixture,
   LtTestServer *server = fixture->server;
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
   g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
-  g_autofree char *sha256 = sha256_of ("the real one");
-  g_autoptr(Offer) offer = offer_file (alice, "bob", "x", "the fake one", sha256);
-  g_autoptr(Reply) bad = put_bytes (server, offer, "the fake one");
-  g_autoptr(Reply) head = NULL;
-  g_autoptr(Reply) good = NULL;
+  g_autofree char *sha256 = lt_test_sha256_of ("the real one");
+  g_autoptr(LtTestOffer) offer = lt_test_offer_file (alice, "bob", "x", "the fake one", sha256);
+  g_autoptr(LtTestReply) bad = lt_test_put_bytes (server, offer, "the fake one");
+  g_autoptr(LtTestReply) head = NULL;
+  g_autoptr(LtTestReply) good = NULL;
 
-  assert_status (bad, SOUP_STATUS_UNPROCESSABLE_ENTITY);
+  lt_test_assert_status (bad, SOUP_STATUS_UNPROCESSABLE_ENTITY);
   lt_test_expect_no_notification (bob, "file_offered", 200);
   /* Nothing of it is kept: the upload starts over. */
-  head = http_request (server, "HEAD", offer->url, offer->token, NULL, NULL);
+  head = lt_test_http_request (server, "HEAD", offer->url, offer->token, NULL, NULL);
   g_assert_cmpstr (soup_message_headers_get_one (head->headers, "Upload-Offset"), ==, "0");
 
-  good = put_bytes (server, offer, "the real one");
-  assert_status (good, SOUP_STATUS_CREATED);
+  good = lt_test_put_bytes (server, offer, "the real one");
+  lt_test_assert_status (good, SOUP_STATUS_CREATED);
   lt_test_wait_notification (bob, "file_offered");
 }
 
@@ -709,37 +515,37 @@ test_tokens (LtTestFixture *fixture,
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
   g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
   g_autoptr(LtTestClient) carol = lt_test_client_new_user (server, "carol");
-  g_autoptr(Offer) offer = offer_file (alice, "bob", "secret.txt", "for bob", NULL);
-  g_autoptr(Offer) carols = offer_file (carol, "carol", "own.txt", "mine", NULL);
-  g_autoptr(Reply) put = put_bytes (server, offer, "for bob");
-  g_autoptr(Reply) put_own = put_bytes (server, carols, "mine");
-  g_autofree char *carol_token = accept_file (carol, carols->file_id);
+  g_autoptr(LtTestOffer) offer = lt_test_offer_file (alice, "bob", "secret.txt", "for bob", NULL);
+  g_autoptr(LtTestOffer) carols = lt_test_offer_file (carol, "carol", "own.txt", "mine", NULL);
+  g_autoptr(LtTestReply) put = lt_test_put_bytes (server, offer, "for bob");
+  g_autoptr(LtTestReply) put_own = lt_test_put_bytes (server, carols, "mine");
+  g_autofree char *carol_token = lt_test_accept_file (carol, carols->file_id);
   g_autofree char *forged = NULL;
-  g_autoptr(Reply) none = NULL;
-  g_autoptr(Reply) bad = NULL;
-  g_autoptr(Reply) other_file = NULL;
-  g_autoptr(Reply) upload_token = NULL;
+  g_autoptr(LtTestReply) none = NULL;
+  g_autoptr(LtTestReply) bad = NULL;
+  g_autoptr(LtTestReply) other_file = NULL;
+  g_autoptr(LtTestReply) upload_token = NULL;
 
-  assert_status (put, SOUP_STATUS_CREATED);
-  assert_status (put_own, SOUP_STATUS_CREATED);
+  lt_test_assert_status (put, SOUP_STATUS_CREATED);
+  lt_test_assert_status (put_own, SOUP_STATUS_CREATED);
   lt_test_call_error (carol, "file_accept", 1016, "no_such_file",
                       "{'file_id': %" G_GINT64_FORMAT "}", offer->file_id);
 
-  none = http_request (server, "GET", offer->url, NULL, NULL, NULL);
-  assert_status (none, SOUP_STATUS_UNAUTHORIZED);
+  none = lt_test_http_request (server, "GET", offer->url, NULL, NULL, NULL);
+  lt_test_assert_status (none, SOUP_STATUS_UNAUTHORIZED);
   g_assert_cmpstr (soup_message_headers_get_one (none->headers, "WWW-Authenticate"), ==,
                    "Bearer");
 
   /* Carol's token names her and her file: changing either breaks it. */
   forged = g_strdup (carol_token);
   memcpy (strstr (forged, "carol"), "bobby", 5);
-  bad = http_request (server, "GET", carols->url, forged, NULL, NULL);
-  assert_status (bad, SOUP_STATUS_UNAUTHORIZED);
-  other_file = http_request (server, "GET", offer->url, carol_token, NULL, NULL);
-  assert_status (other_file, SOUP_STATUS_FORBIDDEN);
+  bad = lt_test_http_request (server, "GET", carols->url, forged, NULL, NULL);
+  lt_test_assert_status (bad, SOUP_STATUS_UNAUTHORIZED);
+  other_file = lt_test_http_request (server, "GET", offer->url, carol_token, NULL, NULL);
+  lt_test_assert_status (other_file, SOUP_STATUS_FORBIDDEN);
   /* An upload token does not download. */
-  upload_token = http_request (server, "GET", offer->url, offer->token, NULL, NULL);
-  assert_status (upload_token, SOUP_STATUS_FORBIDDEN);
+  upload_token = lt_test_http_request (server, "GET", offer->url, offer->token, NULL, NULL);
+  lt_test_assert_status (upload_token, SOUP_STATUS_FORBIDDEN);
 }
 
 #define MIB (1024 * 1024)
@@ -758,8 +564,8 @@ test_large (LtTestFixture *fixture,
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
   g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
   g_autofree char *sha256 = pattern_sha256 (size);
-  g_autoptr(Offer) offer = offer_sized (alice, "bob", "large.bin", size, sha256);
-  g_autoptr(Reply) put = NULL;
+  g_autoptr(LtTestOffer) offer = lt_test_offer_sized (alice, "bob", "large.bin", size, sha256);
+  g_autoptr(LtTestReply) put = NULL;
   g_autofree char *token = NULL;
   GPid pid = lt_test_server_get_pid (server);
   guint64 before, peak;
@@ -771,9 +577,9 @@ test_large (LtTestFixture *fixture,
   reset_peak_rss (pid);
   before = proc_status_kib (pid, "VmRSS");
   put = put_pattern (server, offer->url, offer->token, 0, size, size);
-  assert_status (put, SOUP_STATUS_CREATED);
+  lt_test_assert_status (put, SOUP_STATUS_CREATED);
   lt_test_wait_notification (bob, "file_offered");
-  token = accept_file (bob, offer->file_id);
+  token = lt_test_accept_file (bob, offer->file_id);
   assert_download_is_pattern (server, offer->url, token, size, sha256);
 
   peak = proc_status_kib (pid, "VmHWM");
@@ -793,12 +599,13 @@ test_large (LtTestFixture *fixture,
 /* The second half of an upload of CUT_SIZE bytes cut in the middle. */
 static void
 put_second_half (LtTestServer *server,
-                 Offer        *offer)
+                 LtTestOffer  *offer)
 {
-  g_autoptr(Reply) rest = put_pattern (server, offer->url, offer->token, CUT_SIZE / 2, CUT_SIZE,
-                                       CUT_SIZE);
+  g_autoptr(LtTestReply) rest = NULL;
 
-  assert_status (rest, SOUP_STATUS_CREATED);
+  rest = put_pattern (server, offer->url, offer->token, CUT_SIZE / 2, CUT_SIZE, CUT_SIZE);
+
+  lt_test_assert_status (rest, SOUP_STATUS_CREATED);
 }
 
 /* @receiver accepts @offer and downloads it: the pattern's first @size
@@ -806,11 +613,11 @@ put_second_half (LtTestServer *server,
 static void
 receive_pattern (LtTestServer *server,
                  LtTestClient *receiver,
-                 Offer        *offer,
+                 LtTestOffer  *offer,
                  guint64       size,
                  const char   *sha256)
 {
-  g_autofree char *token = accept_file (receiver, offer->file_id);
+  g_autofree char *token = lt_test_accept_file (receiver, offer->file_id);
 
   assert_download_is_pattern (server, offer->url, token, size, sha256);
 }
@@ -826,7 +633,7 @@ test_cut_upload (LtTestFixture *fixture,
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
   g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
   g_autofree char *sha256 = pattern_sha256 (CUT_SIZE);
-  g_autoptr(Offer) offer = offer_sized (alice, "bob", "cut.bin", CUT_SIZE, sha256);
+  g_autoptr(LtTestOffer) offer = lt_test_offer_sized (alice, "bob", "cut.bin", CUT_SIZE, sha256);
   g_autofree char *length = g_strdup_printf ("Content-Length: %d\r\n", CUT_SIZE);
   g_autoptr(GIOStream) raw = raw_connect (server);
 
@@ -851,14 +658,15 @@ test_resume_after_restart (LtTestFixture *fixture,
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
   g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
   g_autofree char *sha256 = pattern_sha256 (CUT_SIZE);
-  g_autoptr(Offer) offer = offer_sized (alice, "bob", "restart.bin", CUT_SIZE, sha256);
-  g_autoptr(Reply) half = NULL;
+  g_autoptr(LtTestOffer) offer = lt_test_offer_sized (alice, "bob", "restart.bin", CUT_SIZE,
+                                                      sha256);
+  g_autoptr(LtTestReply) half = NULL;
   g_autoptr(LtTestClient) bob_again = NULL;
   guint16 http_port = lt_test_server_get_http_port (server);
   JsonObject *offered;
 
   half = put_pattern (server, offer->url, offer->token, 0, CUT_SIZE / 2, CUT_SIZE);
-  assert_status (half, SOUP_STATUS_NO_CONTENT);
+  lt_test_assert_status (half, SOUP_STATUS_NO_CONTENT);
   g_clear_pointer (&bob, lt_test_client_free);
   lt_test_server_restart (server);
   g_assert_cmpuint (lt_test_server_get_http_port (server), ==, http_port);
@@ -875,7 +683,7 @@ test_resume_after_restart (LtTestFixture *fixture,
 
 /* Uploads @size bytes of the pattern as a whole to @to; returns the
  * offer, its bytes in, and a download token of @receiver in @token. */
-static Offer *
+static LtTestOffer *
 upload_pattern (LtTestServer *server,
                 LtTestClient *sender,
                 const char   *to,
@@ -884,11 +692,11 @@ upload_pattern (LtTestServer *server,
                 char        **token)
 {
   g_autofree char *sha256 = pattern_sha256 (size);
-  Offer *offer = offer_sized (sender, to, "pattern.bin", size, sha256);
-  g_autoptr(Reply) put = put_pattern (server, offer->url, offer->token, 0, size, size);
+  LtTestOffer *offer = lt_test_offer_sized (sender, to, "pattern.bin", size, sha256);
+  g_autoptr(LtTestReply) put = put_pattern (server, offer->url, offer->token, 0, size, size);
 
-  assert_status (put, SOUP_STATUS_CREATED);
-  *token = accept_file (receiver, offer->file_id);
+  lt_test_assert_status (put, SOUP_STATUS_CREATED);
+  *token = lt_test_accept_file (receiver, offer->file_id);
   return offer;
 }
 
@@ -900,7 +708,7 @@ test_cut_download (LtTestFixture *fixture,
   LtTestServer *server = fixture->server;
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
   g_autofree char *token = NULL;
-  g_autoptr(Offer) offer = upload_pattern (server, alice, "alice", CUT_SIZE, alice, &token);
+  g_autoptr(LtTestOffer) offer = upload_pattern (server, alice, "alice", CUT_SIZE, alice, &token);
   g_autoptr(GIOStream) raw = raw_connect (server);
   g_autofree guint8 *half = g_malloc (CUT_SIZE / 2);
   g_autofree guint8 *expected = g_malloc (CUT_SIZE / 2);
@@ -909,7 +717,7 @@ test_cut_download (LtTestFixture *fixture,
   g_autofree char *content_range = g_strdup_printf ("bytes %d-%d/%d", CUT_SIZE / 2,
                                                     CUT_SIZE - 1, CUT_SIZE);
   g_autofree char *rest_expected = pattern_range_sha256 (CUT_SIZE / 2, CUT_SIZE);
-  g_autoptr(Reply) rest = NULL;
+  g_autoptr(LtTestReply) rest = NULL;
   g_autofree char *rest_sha256 = NULL;
   guint64 rest_length = 0;
   gsize n = 0;
@@ -928,7 +736,7 @@ test_cut_download (LtTestFixture *fixture,
   g_io_stream_close (raw, NULL, NULL);
 
   rest = get_hashed (server, offer->url, token, range, &rest_length, &rest_sha256);
-  assert_status (rest, SOUP_STATUS_PARTIAL_CONTENT);
+  lt_test_assert_status (rest, SOUP_STATUS_PARTIAL_CONTENT);
   g_assert_cmpstr (soup_message_headers_get_one (rest->headers, "Content-Range"), ==,
                    content_range);
   if (rest_length != CUT_SIZE - CUT_SIZE / 2 || g_strcmp0 (rest_sha256, rest_expected) != 0)
@@ -942,12 +750,12 @@ test_cut_download (LtTestFixture *fixture,
 /* GETs @range of the RANGE_SIZE file at @offer, expecting 416. */
 static void
 assert_range_refused (LtTestServer *server,
-                      Offer        *offer,
+                      LtTestOffer  *offer,
                       const char   *token,
                       const char   *range)
 {
-  g_autoptr(Reply) get = http_request (server, "GET", offer->url, token, NULL, "Range", range,
-                                       NULL);
+  g_autoptr(LtTestReply) get = lt_test_http_request (server, "GET", offer->url, token, NULL,
+                                                     "Range", range, NULL);
   const char *content_range = soup_message_headers_get_one (get->headers, "Content-Range");
 
   if (get->status != SOUP_STATUS_REQUESTED_RANGE_NOT_SATISFIABLE
@@ -960,7 +768,7 @@ assert_range_refused (LtTestServer *server,
  * @last, with @content_range (NULL: none). */
 static void
 assert_range_served (LtTestServer *server,
-                     Offer        *offer,
+                     LtTestOffer  *offer,
                      const char   *token,
                      const char   *range,
                      guint         status,
@@ -968,8 +776,8 @@ assert_range_served (LtTestServer *server,
                      guint64       last,
                      const char   *content_range)
 {
-  g_autoptr(Reply) get = http_request (server, "GET", offer->url, token, NULL, "Range", range,
-                                       NULL);
+  g_autoptr(LtTestReply) get = lt_test_http_request (server, "GET", offer->url, token, NULL,
+                                                     "Range", range, NULL);
   g_autofree guint8 *expected = g_malloc (last - first + 1);
 
   pattern_fill (expected, first, last - first + 1);
@@ -992,7 +800,7 @@ test_ranges (LtTestFixture *fixture,
   LtTestServer *server = fixture->server;
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
   g_autofree char *token = NULL;
-  g_autoptr(Offer) offer = upload_pattern (server, alice, "alice", RANGE_SIZE, alice, &token);
+  g_autoptr(LtTestOffer) offer = upload_pattern (server, alice, "alice", RANGE_SIZE, alice, &token);
   static const char *refused[] = {
     "bytes=500-100", /* inverted */
     "bytes=1000-", /* starts at the end */
@@ -1019,7 +827,7 @@ test_ranges (LtTestFixture *fixture,
  * client sends a byte of its body: @headers name the body. */
 static void
 assert_put_refused_early (LtTestServer *server,
-                          Offer        *offer,
+                          LtTestOffer  *offer,
                           const char   *headers,
                           guint         status)
 {
@@ -1039,15 +847,15 @@ test_limits (LtTestFixture *fixture,
 {
   LtTestServer *server = fixture->server;
   g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
-  g_autoptr(Offer) offer = offer_file (alice, "alice", "ten.txt", "0123456789", NULL);
+  g_autoptr(LtTestOffer) offer = lt_test_offer_file (alice, "alice", "ten.txt", "0123456789", NULL);
   g_autofree char *entry_path = g_strconcat (offer->url, "/1", NULL);
   g_autoptr(GBytes) eleven = g_bytes_new_static ("0123456789A", 11);
-  g_autoptr(Reply) too_long = NULL;
-  g_autoptr(Reply) delete = NULL;
-  g_autoptr(Reply) no_entry = NULL;
-  g_autoptr(Reply) no_path = NULL;
-  g_autoptr(Reply) elsewhere = NULL;
-  g_autoptr(Reply) put = NULL;
+  g_autoptr(LtTestReply) too_long = NULL;
+  g_autoptr(LtTestReply) delete = NULL;
+  g_autoptr(LtTestReply) no_entry = NULL;
+  g_autoptr(LtTestReply) no_path = NULL;
+  g_autoptr(LtTestReply) elsewhere = NULL;
+  g_autoptr(LtTestReply) put = NULL;
 
   assert_put_refused_early (server, offer, "Content-Length: 11\r\n",
                             SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE);
@@ -1055,28 +863,28 @@ test_limits (LtTestFixture *fixture,
                             SOUP_STATUS_LENGTH_REQUIRED);
   assert_put_refused_early (server, offer, "", SOUP_STATUS_LENGTH_REQUIRED);
   /* Without Expect, the body is read and dropped, never stored. */
-  too_long = http_request (server, "PUT", offer->url, offer->token, eleven, NULL);
-  assert_status (too_long, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE);
+  too_long = lt_test_http_request (server, "PUT", offer->url, offer->token, eleven, NULL);
+  lt_test_assert_status (too_long, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE);
   g_assert_cmpint (upload_offset (server, offer->url, offer->token), ==, 0);
 
-  delete = http_request (server, "DELETE", offer->url, offer->token, NULL, NULL);
-  assert_status (delete, SOUP_STATUS_METHOD_NOT_ALLOWED);
+  delete = lt_test_http_request (server, "DELETE", offer->url, offer->token, NULL, NULL);
+  lt_test_assert_status (delete, SOUP_STATUS_METHOD_NOT_ALLOWED);
   g_assert_cmpstr (soup_message_headers_get_one (delete->headers, "Allow"), ==,
                    "GET, HEAD, PUT");
-  no_entry = http_request (server, "HEAD", entry_path, offer->token, NULL, NULL);
-  assert_status (no_entry, SOUP_STATUS_NOT_FOUND);
-  no_path = http_request (server, "GET", "/files/x", offer->token, NULL, NULL);
-  assert_status (no_path, SOUP_STATUS_NOT_FOUND);
-  elsewhere = http_request (server, "GET", "/", offer->token, NULL, NULL);
-  assert_status (elsewhere, SOUP_STATUS_NOT_FOUND);
+  no_entry = lt_test_http_request (server, "HEAD", entry_path, offer->token, NULL, NULL);
+  lt_test_assert_status (no_entry, SOUP_STATUS_NOT_FOUND);
+  no_path = lt_test_http_request (server, "GET", "/files/x", offer->token, NULL, NULL);
+  lt_test_assert_status (no_path, SOUP_STATUS_NOT_FOUND);
+  elsewhere = lt_test_http_request (server, "GET", "/", offer->token, NULL, NULL);
+  lt_test_assert_status (elsewhere, SOUP_STATUS_NOT_FOUND);
 
   /* None of it kept the entry from its upload. */
-  put = put_bytes (server, offer, "0123456789");
-  assert_status (put, SOUP_STATUS_CREATED);
+  put = lt_test_put_bytes (server, offer, "0123456789");
+  lt_test_assert_status (put, SOUP_STATUS_CREATED);
 }
 
 int
-main (int   argc,
+main (int argc,
       char *argv[])
 {
   g_test_init (&argc, &argv, NULL);
