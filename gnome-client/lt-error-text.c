@@ -40,6 +40,12 @@ static const ErrorText error_texts[] = {
   { "NotInRoom", N_("You are not a member of this room"), LT_ERROR_FIELD_ROOM },
   { "MessageTooLong", N_("This message is too long: at most 4000 characters"),
     LT_ERROR_FIELD_MESSAGE },
+  { "FileTooLarge", N_("This file is larger than the server accepts"), LT_ERROR_FIELD_NONE },
+  { "QuotaExceeded", N_("Your space on the server is full. Wait until older files expire."),
+    LT_ERROR_FIELD_NONE },
+  { "NoSuchFile", N_("This file is no longer on the server"), LT_ERROR_FIELD_NONE },
+  { "FileUnavailable", N_("This file cannot be downloaded: it was declined or has expired"),
+    LT_ERROR_FIELD_NONE },
   { "Failed", N_("The server could not do this. Please try again later."),
     LT_ERROR_FIELD_NONE },
 };

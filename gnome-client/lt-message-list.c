@@ -8,6 +8,10 @@
  * of it (MessageReceived, same id) arrived first, the echo already
  * shows it and the pending one goes, so it is never shown twice.
  *
+ * The person's uploads come last, until the server has announced
+ * them: each is a message of its LtFile, keyed by the transfer id, that
+ * the announcement replaces (lt_message_list_remove_upload()).
+ *
  * System lines (joins, leaves, presence) have no server id: each one
  * follows the newest message there was when it was added, so that
  * neither later messages nor older pages move it away from its
@@ -25,13 +29,15 @@ typedef enum
 {
   GROUP_PLACED,  /* messages with a server id, and system lines */
   GROUP_PENDING, /* own messages still in the outbox: pending or failed */
+  GROUP_UPLOAD,  /* own files not announced yet, by transfer id */
 } Group;
 
 /* An entry's place is (group, key, rank), compared in that order. */
 typedef struct
 {
   Group group;
-  guint64 key;  /* placed: the server id, or the one a system line follows; pending: the local id */
+  guint64 key;  /* placed: the server id, or the one a system line follows; pending: the
+                 * local id; upload: the transfer id */
   guint64 rank; /* 0 for a message; system lines count up from 1 */
   LtMessage *message;
 } Entry;
@@ -483,4 +489,106 @@ lt_message_list_get_oldest_id (LtMessageList *self)
         return entry->key;
     }
   return 0;
+}
+
+/**
+ * lt_message_list_lookup:
+ * @self: a #LtMessageList
+ * @id: a server id
+ *
+ * Returns: (transfer none) (nullable): the message with @id
+ */
+LtMessage *
+lt_message_list_lookup (LtMessageList *self,
+                        guint64        id)
+{
+  GSequenceIter *iter;
+
+  g_return_val_if_fail (LT_IS_MESSAGE_LIST (self), NULL);
+
+  iter = id > 0 ? lookup (self, GROUP_PLACED, id) : NULL;
+  return iter != NULL ? message_at (iter) : NULL;
+}
+
+/**
+ * lt_message_list_set_file:
+ * @self: a #LtMessageList
+ * @id: the server id of a file's announcement
+ * @file: the file it announces
+ *
+ * Returns: (transfer none) (nullable): the message with @id, now with
+ *   @file; %NULL if the list has no message with @id
+ */
+LtMessage *
+lt_message_list_set_file (LtMessageList *self,
+                          guint64        id,
+                          LtFile        *file)
+{
+  LtMessage *message;
+
+  g_return_val_if_fail (LT_IS_MESSAGE_LIST (self), NULL);
+  g_return_val_if_fail (LT_IS_FILE (file), NULL);
+
+  message = lt_message_list_lookup (self, id);
+  if (message != NULL)
+    _lt_message_set_file (message, file);
+  return message;
+}
+
+/**
+ * lt_message_list_add_upload:
+ * @self: a #LtMessageList
+ * @file: the person's file being uploaded, with its transfer id
+ *
+ * Adds a message of @file after every other one, unless the list has
+ * one for its transfer already.
+ *
+ * Returns: (transfer none): the message of the upload
+ */
+LtMessage *
+lt_message_list_add_upload (LtMessageList *self,
+                            LtFile        *file)
+{
+  guint64 transfer_id;
+  GSequenceIter *iter;
+  LtMessage *message;
+
+  g_return_val_if_fail (LT_IS_MESSAGE_LIST (self), NULL);
+  g_return_val_if_fail (LT_IS_FILE (file), NULL);
+  transfer_id = lt_file_get_transfer_id (file);
+  g_return_val_if_fail (transfer_id > 0, NULL);
+
+  iter = lookup (self, GROUP_UPLOAD, transfer_id);
+  if (iter != NULL)
+    return message_at (iter);
+
+  message = lt_message_new (0, lt_file_get_timestamp (file), lt_file_get_sender (file),
+                            lt_file_get_name (file), LT_MESSAGE_KIND_OWN);
+  _lt_message_set_file (message, file);
+  return add_entry (self, GROUP_UPLOAD, transfer_id, 0, message);
+}
+
+/**
+ * lt_message_list_remove_upload:
+ * @self: a #LtMessageList
+ * @transfer_id: the upload's transfer id
+ *
+ * Removes the message of an upload: it was announced, and is in the
+ * list by its id now.
+ *
+ * Returns: %TRUE if the list had it
+ */
+gboolean
+lt_message_list_remove_upload (LtMessageList *self,
+                               guint64        transfer_id)
+{
+  GSequenceIter *iter;
+
+  g_return_val_if_fail (LT_IS_MESSAGE_LIST (self), FALSE);
+
+  iter = transfer_id > 0 ? lookup (self, GROUP_UPLOAD, transfer_id) : NULL;
+  if (iter == NULL)
+    return FALSE;
+  remove_entry (self, iter);
+  return TRUE;
 }

@@ -36,5 +36,14 @@ guint lt_message_list_prepend_page (LtMessageList *self,
                                     GVariant      *page,
                                     const char    *own_username);
 guint64 lt_message_list_get_oldest_id (LtMessageList *self);
+LtMessage *lt_message_list_lookup (LtMessageList *self,
+                                   guint64        id);
+LtMessage *lt_message_list_set_file (LtMessageList *self,
+                                     guint64        id,
+                                     LtFile        *file);
+LtMessage *lt_message_list_add_upload (LtMessageList *self,
+                                       LtFile        *file);
+gboolean lt_message_list_remove_upload (LtMessageList *self,
+                                        guint64        transfer_id);
 
 G_END_DECLS

@@ -12,5 +12,7 @@ void _lt_message_set_sent (LtMessage *self,
                            guint64    id);
 void _lt_message_set_failed (LtMessage  *self,
                              const char *error_text);
+void _lt_message_set_file (LtMessage *self,
+                           LtFile    *file);
 
 G_END_DECLS

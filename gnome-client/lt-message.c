@@ -2,7 +2,9 @@
 /* LtMessage: one line of a conversation as the client shows it.  Most
  * of it is fixed at construction; only a pending message changes, when
  * the server stores it (id and state) or refuses it (state and error
- * text), and it says so with notify so that its row updates. */
+ * text), and it says so with notify so that its row updates.  A file's
+ * announcement has its LtFile, set when the client learns which
+ * message announces which file. */
 #include "config.h"
 
 #include "lt-message-private.h"
@@ -17,6 +19,7 @@ struct _LtMessage
   char *sender;
   char *text;
   char *error_text;
+  LtFile *file;     /* what the message announces, or NULL */
   LtMessageKind kind;
   LtMessageState state;
 };
@@ -31,6 +34,7 @@ enum {
   PROP_KIND,
   PROP_STATE,
   PROP_ERROR_TEXT,
+  PROP_FILE,
   N_PROPS
 };
 
@@ -56,6 +60,7 @@ lt_message_finalize (GObject *object)
   g_free (self->sender);
   g_free (self->text);
   g_free (self->error_text);
+  g_clear_object (&self->file);
 
   G_OBJECT_CLASS (lt_message_parent_class)->finalize (object);
 }
@@ -93,6 +98,9 @@ lt_message_get_property (GObject    *object,
       break;
     case PROP_ERROR_TEXT:
       g_value_set_string (value, self->error_text);
+      break;
+    case PROP_FILE:
+      g_value_set_object (value, self->file);
       break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
@@ -171,6 +179,9 @@ lt_message_class_init (LtMessageClass *klass)
                        construct | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_ERROR_TEXT] =
     g_param_spec_string ("error-text", NULL, NULL, NULL,
+                         G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_FILE] =
+    g_param_spec_object ("file", NULL, NULL, LT_TYPE_FILE,
                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
 
   g_object_class_install_properties (object_class, N_PROPS, properties);
@@ -292,6 +303,19 @@ lt_message_get_error_text (LtMessage *self)
   return self->error_text;
 }
 
+/**
+ * lt_message_get_file:
+ *
+ * Returns: (transfer none) (nullable): the file the message announces
+ */
+LtFile *
+lt_message_get_file (LtMessage *self)
+{
+  g_return_val_if_fail (LT_IS_MESSAGE (self), NULL);
+
+  return self->file;
+}
+
 static void
 set_state (LtMessage     *self,
            LtMessageState state)
@@ -336,4 +360,15 @@ _lt_message_set_failed (LtMessage  *self,
     }
   set_state (self, LT_MESSAGE_STATE_FAILED);
   g_object_thaw_notify (G_OBJECT (self));
+}
+
+void
+_lt_message_set_file (LtMessage *self,
+                      LtFile    *file)
+{
+  g_return_if_fail (LT_IS_MESSAGE (self));
+  g_return_if_fail (file == NULL || LT_IS_FILE (file));
+
+  if (g_set_object (&self->file, file))
+    g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_FILE]);
 }

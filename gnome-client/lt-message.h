@@ -3,6 +3,8 @@
 
 #include <gio/gio.h>
 
+#include "lt-file.h"
+
 G_BEGIN_DECLS
 
 /**
@@ -60,5 +62,6 @@ const char *lt_message_get_text (LtMessage *self);
 LtMessageKind lt_message_get_kind (LtMessage *self);
 LtMessageState lt_message_get_state (LtMessage *self);
 const char *lt_message_get_error_text (LtMessage *self);
+LtFile *lt_message_get_file (LtMessage *self);
 
 G_END_DECLS
