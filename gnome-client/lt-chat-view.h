@@ -15,5 +15,9 @@ LtChatView *lt_chat_view_new (LtChat1    *chat,
 const char *lt_chat_view_get_conversation (LtChatView *self);
 void lt_chat_view_set_shown (LtChatView *self,
                              gboolean    shown);
+void lt_chat_view_send_files (LtChatView *self,
+                              GSList     *files);
+GListModel *lt_chat_view_get_files (LtChatView *self);
+GtkWindow *lt_chat_view_show_files (LtChatView *self);
 
 G_END_DECLS

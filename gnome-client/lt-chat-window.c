@@ -3,7 +3,9 @@
  * bar titled with the peer.  While the window is active the view is
  * the focused conversation (SetFocused), so that the daemon posts no
  * notification for it, and it is marked read.  A connection banner
- * under the header bar says when the daemon is not logged in. */
+ * under the header bar says when the daemon is not logged in.  The
+ * header bar's Files button (win.show-files) lists the conversation's
+ * files. */
 #include "config.h"
 
 #include "lt-chat-view.h"
@@ -65,6 +67,14 @@ lt_chat_window_new (LtApplication *application,
 }
 
 static void
+show_files_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  lt_chat_view_show_files (LT_CHAT_WINDOW (widget)->view);
+}
+
+static void
 lt_chat_window_dispose (GObject *object)
 {
   gtk_widget_dispose_template (GTK_WIDGET (object), LT_TYPE_CHAT_WINDOW);
@@ -79,6 +89,8 @@ lt_chat_window_class_init (LtChatWindowClass *klass)
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = lt_chat_window_dispose;
+
+  gtk_widget_class_install_action (widget_class, "win.show-files", NULL, show_files_action);
 
   gtk_widget_class_set_template_from_resource (widget_class,
                                                "/org/liaotian/Liaotian/lt-chat-window.ui");

@@ -7,9 +7,11 @@
  * (joins, leaves, presence) as a small dim line in the middle.  The
  * state shows next to the time: "Sending…" with a clock while the
  * daemon still holds the message, an error icon that says why once
- * the server refused it, nothing once it is sent. */
+ * the server refused it, nothing once it is sent.  A file's
+ * announcement shows the file's LtFileCard instead of the text. */
 #include "config.h"
 
+#include "lt-file-card.h"
 #include "lt-message-row.h"
 
 #include <glib/gi18n.h>
@@ -22,6 +24,7 @@ struct _LtMessageRow
 
   GtkLabel *sender_label;
   GtkWidget *bubble;
+  LtFileCard *file_card; /* in the bubble, made for the first file shown */
   GtkLabel *text_label;
   GtkImage *state_icon;
   GtkWidget *sending_label;
@@ -148,10 +151,34 @@ show_state (LtMessageRow *self)
 }
 
 static void
+show_file (LtMessageRow *self)
+{
+  LtFile *file = lt_message_get_file (self->message);
+
+  if (file != NULL && self->file_card == NULL)
+    {
+      self->file_card = LT_FILE_CARD (lt_file_card_new ());
+      gtk_widget_set_hexpand (GTK_WIDGET (self->file_card), TRUE);
+      gtk_box_prepend (GTK_BOX (self->bubble), GTK_WIDGET (self->file_card));
+    }
+  if (self->file_card != NULL)
+    {
+      lt_file_card_set_file (self->file_card, file);
+      gtk_widget_set_visible (GTK_WIDGET (self->file_card), file != NULL);
+    }
+  gtk_widget_set_visible (GTK_WIDGET (self->text_label), file == NULL);
+  if (file != NULL)
+    gtk_widget_add_css_class (GTK_WIDGET (self), "file");
+  else
+    gtk_widget_remove_css_class (GTK_WIDGET (self), "file");
+}
+
+static void
 show_message (LtMessageRow *self)
 {
   gtk_label_set_label (self->sender_label, lt_message_get_sender (self->message));
   gtk_label_set_label (self->text_label, lt_message_get_text (self->message));
+  show_file (self);
   show_kind (self);
   show_time (self);
   show_state (self);
@@ -187,12 +214,17 @@ lt_message_row_set_message (LtMessageRow *self,
     return;
 
   if (self->message != NULL)
-    g_signal_handlers_disconnect_by_func (self->message, show_state, self);
+    {
+      g_signal_handlers_disconnect_by_func (self->message, show_state, self);
+      g_signal_handlers_disconnect_by_func (self->message, show_file, self);
+    }
   g_set_object (&self->message, message);
 
   if (message != NULL)
     {
       g_signal_connect_object (message, "notify::state", G_CALLBACK (show_state), self,
+                               G_CONNECT_SWAPPED);
+      g_signal_connect_object (message, "notify::file", G_CALLBACK (show_file), self,
                                G_CONNECT_SWAPPED);
       show_message (self);
     }

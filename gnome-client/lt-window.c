@@ -16,7 +16,8 @@
  * win.find-people, win.remove-friend, win.change-password) open a
  * dialog or ask for confirmation; they are enabled while logged in,
  * win.leave-room only for a room other than #lobby, which nobody
- * leaves (docs/DBUS.md, LeaveRoom). */
+ * leaves (docs/DBUS.md, LeaveRoom).  win.show-files lists the selected
+ * room's files (the header bar's Files button). */
 #include "config.h"
 
 #include "lt-chat-view.h"
@@ -47,6 +48,7 @@ struct _LtWindow
   AdwWindowTitle *title;
   GtkButton *back_button;
   GtkMenuButton *add_button;
+  GtkWidget *files_button;
   LtConnectionBanner *banner;
   GtkStack *views;
   LtLoginView *login_view;
@@ -124,6 +126,7 @@ update_actions (LtWindow *self)
     gtk_widget_action_set_enabled (GTK_WIDGET (self), logged_in_actions[i], logged_in);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.leave-room",
                                  logged_in && room != NULL && !g_str_equal (room, LOBBY));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "win.show-files", room != NULL);
 }
 
 static void
@@ -416,6 +419,7 @@ update_view (LtWindow   *self,
       list_people (self);
     }
   gtk_widget_set_visible (GTK_WIDGET (self->add_button), is_logged_in (self));
+  gtk_widget_set_visible (self->files_button, is_logged_in (self));
   update_actions (self);
   update_back_button (self);
 }
@@ -669,6 +673,17 @@ lt_window_dispose (GObject *object)
 }
 
 static void
+show_files_action (GtkWidget  *widget,
+                   const char *action_name,
+                   GVariant   *parameter)
+{
+  LtChatView *view = shown_view (LT_WINDOW (widget));
+
+  if (view != NULL)
+    lt_chat_view_show_files (view);
+}
+
+static void
 lt_window_class_init (LtWindowClass *klass)
 {
   GObjectClass *object_class = G_OBJECT_CLASS (klass);
@@ -684,6 +699,7 @@ lt_window_class_init (LtWindowClass *klass)
                                    remove_friend_action);
   gtk_widget_class_install_action (widget_class, "win.change-password", NULL,
                                    change_password_action);
+  gtk_widget_class_install_action (widget_class, "win.show-files", NULL, show_files_action);
 
   g_type_ensure (LT_TYPE_LOGIN_VIEW);
   g_type_ensure (LT_TYPE_CONNECTION_BANNER);
@@ -693,6 +709,7 @@ lt_window_class_init (LtWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, LtWindow, title);
   gtk_widget_class_bind_template_child (widget_class, LtWindow, back_button);
   gtk_widget_class_bind_template_child (widget_class, LtWindow, add_button);
+  gtk_widget_class_bind_template_child (widget_class, LtWindow, files_button);
   gtk_widget_class_bind_template_child (widget_class, LtWindow, banner);
   gtk_widget_class_bind_template_child (widget_class, LtWindow, views);
   gtk_widget_class_bind_template_child (widget_class, LtWindow, login_view);
