@@ -286,7 +286,7 @@ apply_entry (LtFileList *self,
   gboolean is_new;
   LtFile *file;
 
-  g_variant_get (entry, "(tt&x&s&stb&s&s)", &file_id, &message_id, &timestamp, &sender, &name,
+  g_variant_get (entry, "(ttx&s&stb&s&s)", &file_id, &message_id, &timestamp, &sender, &name,
                  &size, &folder, &answer, &path);
   if (file_id == 0)
     return FALSE;
