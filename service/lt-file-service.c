@@ -45,6 +45,8 @@ struct _LtFileService
   LtServer *server; /* not owned: the server owns the service */
   SoupServer *soup;
   GHashTable *uploads; /* "FILE/INDEX" of the uploads running, owned keys */
+  guint sweep_id;
+  gboolean sweeping;
 };
 
 G_DEFINE_FINAL_TYPE (LtFileService, lt_file_service, G_TYPE_OBJECT)
@@ -1016,6 +1018,146 @@ on_request (SoupServer        *soup,
                     on_entry_opened);
 }
 
+/* Stale offers --------------------------------------------------------- */
+
+/* An offer whose upload has been idle for --stale-file-age is dropped
+ * with its partial data (PROTOCOL.md §13), at start and then every
+ * hour, or more often when the age is shorter. */
+#define SWEEP_INTERVAL_SECONDS (60 * 60)
+
+typedef struct
+{
+  gint64 file_id;
+  guint n_entries;
+} Dropped;
+
+typedef struct
+{
+  gint64 before; /* ms since the epoch */
+  GArray *busy; /* of gint64: offers with an upload running, kept */
+} Sweep;
+
+static void
+sweep_free (Sweep *sweep)
+{
+  g_array_unref (sweep->busy);
+  g_free (sweep);
+}
+
+static gboolean
+sweep_is_busy (Sweep *sweep,
+               gint64 file_id)
+{
+  for (guint i = 0; i < sweep->busy->len; i++)
+    {
+      if (g_array_index (sweep->busy, gint64, i) == file_id)
+        return TRUE;
+    }
+  return FALSE;
+}
+
+/* Runs in the store thread, whose jobs run one at a time: no upload
+ * touches an offer between the listing and the cancelling.  Returns
+ * the offers dropped, a GArray of Dropped. */
+static gpointer
+sweep_job (LtStore *store,
+           gpointer data,
+           GError **error)
+{
+  Sweep *sweep = data;
+  g_autoptr(GPtrArray) stale = lt_store_list_stale_files (store, sweep->before, error);
+  g_autoptr(GArray) all_dropped = g_array_new (FALSE, FALSE, sizeof (Dropped));
+
+  if (stale == NULL)
+    return NULL;
+
+  for (guint i = 0; i < stale->len; i++)
+    {
+      const LtFile *file = g_ptr_array_index (stale, i);
+      Dropped dropped = { file->id, file->n_entries };
+
+      if (sweep_is_busy (sweep, file->id))
+        continue;
+      if (!lt_store_cancel_file (store, file->id, error))
+        return NULL;
+      g_array_append_val (all_dropped, dropped);
+    }
+  return g_steal_pointer (&all_dropped);
+}
+
+static void
+on_swept (GObject      *source,
+          GAsyncResult *result,
+          gpointer      user_data)
+{
+  g_autoptr(LtFileService) self = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GArray) all_dropped = lt_store_worker_run_finish (LT_STORE_WORKER (source), result,
+                                                              &error);
+
+  self->sweeping = FALSE;
+  if (all_dropped == NULL)
+    {
+      g_warning ("File service: cannot drop the stale file offers: %s", error->message);
+      return;
+    }
+
+  /* Committed: no upload can resume them now. */
+  for (guint i = 0; i < all_dropped->len; i++)
+    {
+      Dropped *dropped = &g_array_index (all_dropped, Dropped, i);
+
+      g_info ("Dropped file offer %" G_GINT64_FORMAT ", idle for %d s", dropped->file_id,
+              self->server->config->stale_file_age);
+      lt_file_storage_drop_async (self->server->file_storage, dropped->file_id,
+                                  dropped->n_entries, NULL, NULL);
+    }
+}
+
+static void
+sweep_stale_offers (LtFileService *self)
+{
+  Sweep *sweep;
+  GHashTableIter iter;
+  const char *key;
+
+  if (self->sweeping)
+    return;
+
+  sweep = g_new0 (Sweep, 1);
+  sweep->before = g_get_real_time () / 1000 - (gint64) self->server->config->stale_file_age * 1000;
+  sweep->busy = g_array_new (FALSE, FALSE, sizeof (gint64));
+  g_hash_table_iter_init (&iter, self->uploads);
+  while (g_hash_table_iter_next (&iter, (gpointer *) &key, NULL))
+    {
+      gint64 file_id = g_ascii_strtoll (key, NULL, 10);
+
+      g_array_append_val (sweep->busy, file_id);
+    }
+
+  self->sweeping = TRUE;
+  /* The result is not the job's data: that may be freed before the
+   * callback runs, when the callback comes in an idle. */
+  lt_store_worker_run_async (self->server->worker, sweep_job, sweep, (GDestroyNotify) sweep_free,
+                             (GDestroyNotify) g_array_unref, NULL, on_swept, g_object_ref (self));
+}
+
+static gboolean
+on_sweep_timeout (gpointer user_data)
+{
+  sweep_stale_offers (user_data);
+  return G_SOURCE_CONTINUE;
+}
+
+static void
+start_sweeping (LtFileService *self)
+{
+  guint interval = MIN (SWEEP_INTERVAL_SECONDS, self->server->config->stale_file_age);
+
+  sweep_stale_offers (self);
+  self->sweep_id = g_timeout_add_seconds (interval, on_sweep_timeout, self);
+}
+
 /* The service --------------------------------------------------------- */
 
 static void
@@ -1023,6 +1165,7 @@ lt_file_service_dispose (GObject *object)
 {
   LtFileService *self = LT_FILE_SERVICE (object);
 
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
@@ -1098,6 +1241,7 @@ lt_file_service_listen (LtFileService *self,
     return FALSE;
 
   *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
+  start_sweeping (self);
   return TRUE;
 }
 
@@ -1107,5 +1251,6 @@ lt_file_service_stop (LtFileService *self)
 {
   g_return_if_fail (LT_IS_FILE_SERVICE (self));
 
+  g_clear_handle_id (&self->sweep_id, g_source_remove);
   soup_server_disconnect (self->soup);
 }

@@ -105,19 +105,12 @@ lt_file_storage_blob_path (LtFileStorage *self,
   return g_build_filename (self->blobs_dir, prefix, sha256, NULL);
 }
 
-/**
- * lt_file_storage_drop:
- *
- * Deletes what arrived of the entries of an offer that will never be
- * complete.  Best effort: a file that is not there is fine.
- */
-void
-lt_file_storage_drop (LtFileStorage *self,
-                      gint64         file_id,
-                      guint          n_entries)
+/* Runs in a thread. */
+static void
+drop_partials (LtFileStorage *self,
+               gint64         file_id,
+               guint          n_entries)
 {
-  g_return_if_fail (LT_IS_FILE_STORAGE (self));
-
   for (guint i = 0; i < n_entries; i++)
     {
       g_autofree char *path = lt_file_storage_partial_path (self, file_id, i);
@@ -125,6 +118,63 @@ lt_file_storage_drop (LtFileStorage *self,
       if (g_unlink (path) != 0 && errno != ENOENT)
         g_warning ("Cannot delete %s: %s", path, g_strerror (errno));
     }
+}
+
+typedef struct
+{
+  gint64 file_id;
+  guint n_entries;
+} Dropping;
+
+static void
+drop_in_thread (GTask        *task,
+                gpointer      source_object,
+                gpointer      task_data,
+                GCancellable *cancellable)
+{
+  Dropping *dropping = task_data;
+
+  drop_partials (source_object, dropping->file_id, dropping->n_entries);
+  g_task_return_boolean (task, TRUE);
+}
+
+/**
+ * lt_file_storage_drop_async:
+ * @callback: (nullable): called when the files are gone
+ *
+ * Deletes in a thread what arrived of the entries of an offer that will
+ * never be complete: a large file takes a while to delete, and that is
+ * not for the main loop.  Best effort: a file that is not there is fine.
+ */
+void
+lt_file_storage_drop_async (LtFileStorage      *self,
+                            gint64              file_id,
+                            guint               n_entries,
+                            GAsyncReadyCallback callback,
+                            gpointer            user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  Dropping *dropping;
+
+  g_return_if_fail (LT_IS_FILE_STORAGE (self));
+
+  dropping = g_new (Dropping, 1);
+  dropping->file_id = file_id;
+  dropping->n_entries = n_entries;
+  task = g_task_new (self, NULL, callback, user_data);
+  g_task_set_source_tag (task, lt_file_storage_drop_async);
+  g_task_set_task_data (task, dropping, g_free);
+  g_task_run_in_thread (task, drop_in_thread);
+}
+
+gboolean
+lt_file_storage_drop_finish (LtFileStorage *self,
+                             GAsyncResult  *result,
+                             GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, self), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }
 
 typedef struct

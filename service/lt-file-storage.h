@@ -24,9 +24,14 @@ char *lt_file_storage_partial_path (LtFileStorage *self,
                                      guint          index);
 char *lt_file_storage_blob_path (LtFileStorage *self,
                                  const char    *sha256);
-void lt_file_storage_drop (LtFileStorage *self,
-                           gint64         file_id,
-                           guint          n_entries);
+void lt_file_storage_drop_async (LtFileStorage      *self,
+                                 gint64              file_id,
+                                 guint               n_entries,
+                                 GAsyncReadyCallback callback,
+                                 gpointer            user_data);
+gboolean lt_file_storage_drop_finish (LtFileStorage *self,
+                                      GAsyncResult  *result,
+                                      GError       **error);
 void lt_file_storage_keep_async (LtFileStorage      *self,
                                  gint64              file_id,
                                  guint               index,

@@ -31,6 +31,7 @@ lt_server_config_new (void)
   config->http_port = LT_DEFAULT_HTTP_PORT;
   config->max_file_size = (gint64) 2 << 30;
   config->file_quota = (gint64) 10 << 30;
+  config->stale_file_age = 24 * 60 * 60;
   return config;
 }
 
@@ -100,6 +101,9 @@ static const Setting settings[] = {
            "Largest file or folder one can send (default 2147483648)", "BYTES"),
   SETTING ("file-quota", SETTING_INT64, file_quota,
            "Bytes of files each user may have stored (default 10737418240)", "BYTES"),
+  SETTING ("stale-file-age", SETTING_INT, stale_file_age,
+           "Seconds an incomplete file offer may stay idle before it is dropped "
+           "(default 86400)", "S"),
 };
 
 /* Where a setting's command-line value lands before the overlay. */
@@ -321,6 +325,8 @@ lt_server_config_validate (LtServerConfig *config,
     return invalid (error, "--http-port must be between -1 and 65535");
   if (config->max_file_size < 0 || config->file_quota < 0)
     return invalid (error, "--max-file-size and --file-quota must not be negative");
+  if (config->stale_file_age < 1)
+    return invalid (error, "--stale-file-age must be at least 1 second");
   if ((config->tls_cert == NULL) != (config->tls_key == NULL))
     return invalid (error, "--tls-cert and --tls-key go together");
   if (config->max_frame < 1024 || config->max_frame > 16 * 1024 * 1024)

@@ -26,6 +26,7 @@ typedef struct
   gint http_port; /* -1: no file service */
   gint64 max_file_size;
   gint64 file_quota;
+  gint stale_file_age; /* seconds without upload activity before an offer is dropped */
 } LtServerConfig;
 
 LtServerConfig *lt_server_config_new (void);

@@ -598,7 +598,8 @@ on_file_cancelled (LtServerRequest *request,
     }
 
   /* Only once the cancel is committed: an upload could not resume. */
-  lt_file_storage_drop (request->server->file_storage, file->id, file->n_entries);
+  lt_file_storage_drop_async (request->server->file_storage, file->id, file->n_entries, NULL,
+                              NULL);
   lt_server_request_return (request, NULL);
 }
 

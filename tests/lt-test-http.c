@@ -103,6 +103,21 @@ lt_test_assert_body (LtTestReply *reply,
   g_assert_cmpstr (got, ==, expected);
 }
 
+/* GETs @path with @token: @status, and @content when it is not NULL. */
+void
+lt_test_assert_get (LtTestServer *server,
+                    const char   *path,
+                    const char   *token,
+                    guint         status,
+                    const char   *content)
+{
+  g_autoptr(LtTestReply) get = lt_test_http_request (server, "GET", path, token, NULL, NULL);
+
+  lt_test_assert_status (get, status);
+  if (content != NULL)
+    lt_test_assert_body (get, content);
+}
+
 char *
 lt_test_sha256_of (const char *data)
 {

@@ -45,6 +45,11 @@ LtTestReply *lt_test_http_request (LtTestServer *server,
 
 void lt_test_assert_body (LtTestReply *reply,
                           const char  *expected);
+void lt_test_assert_get (LtTestServer *server,
+                         const char   *path,
+                         const char   *token,
+                         guint         status,
+                         const char   *content);
 char *lt_test_sha256_of (const char *data);
 
 /* An offer: its id, upload URL and token. */

@@ -24,21 +24,6 @@ send_file (LtTestServer *server,
   return offer;
 }
 
-/* GETs @path with @token: @status, and @content when it is not NULL. */
-static void
-assert_get (LtTestServer *server,
-            const char   *path,
-            const char   *token,
-            guint         status,
-            const char   *content)
-{
-  g_autoptr(LtTestReply) get = lt_test_http_request (server, "GET", path, token, NULL, NULL);
-
-  lt_test_assert_status (get, status);
-  if (content != NULL)
-    lt_test_assert_body (get, content);
-}
-
 /* The file name that Content-Disposition gives to a download. */
 static char *
 downloaded_name (LtTestServer *server,
@@ -79,9 +64,9 @@ test_room (LtTestFixture *fixture,
   lt_test_expect_no_notification (carol, "file_offered", 100);
 
   bob_token = lt_test_accept_file (bob, offer->file_id);
-  assert_get (server, offer->url, bob_token, SOUP_STATUS_OK, "the plan");
+  lt_test_assert_get (server, offer->url, bob_token, SOUP_STATUS_OK, "the plan");
   alice_token = lt_test_accept_file (alice, offer->file_id);
-  assert_get (server, offer->url, alice_token, SOUP_STATUS_OK, "the plan");
+  lt_test_assert_get (server, offer->url, alice_token, SOUP_STATUS_OK, "the plan");
   lt_test_assert_object (lt_test_call_ok (bob, "file_list", "{'with':'#team'}"),
                          "{'files':[{'file_id':%" G_GINT64_FORMAT ",'name':'plan.txt',"
                          "'state':'shared'}],'more':false}", offer->file_id);
@@ -92,7 +77,7 @@ test_room (LtTestFixture *fixture,
                       "{'file_id':%" G_GINT64_FORMAT "}", offer->file_id);
   /* Who left may no longer download, even with a token. */
   lt_test_call_ok (bob, "room_leave", "{'room':'#team'}");
-  assert_get (server, offer->url, bob_token, SOUP_STATUS_FORBIDDEN, NULL);
+  lt_test_assert_get (server, offer->url, bob_token, SOUP_STATUS_FORBIDDEN, NULL);
   lt_test_call_error (bob, "file_accept", 1012, "not_in_room",
                       "{'file_id':%" G_GINT64_FORMAT "}", offer->file_id);
 }
@@ -139,13 +124,13 @@ test_folder (LtTestFixture *fixture,
                                   "'folder':true}", file_id);
 
   token = lt_test_accept_file (bob, file_id);
-  assert_get (server, entry0, token, SOUP_STATUS_OK, "alpha");
-  assert_get (server, entry1, token, SOUP_STATUS_OK, "beta");
+  lt_test_assert_get (server, entry0, token, SOUP_STATUS_OK, "alpha");
+  lt_test_assert_get (server, entry1, token, SOUP_STATUS_OK, "beta");
   name = downloaded_name (server, entry1, token);
   g_assert_cmpstr (name, ==, "b.txt");
   /* A directory has no content; there is no fourth entry. */
-  assert_get (server, entry2, token, SOUP_STATUS_NOT_FOUND, NULL);
-  assert_get (server, entry3, token, SOUP_STATUS_NOT_FOUND, NULL);
+  lt_test_assert_get (server, entry2, token, SOUP_STATUS_NOT_FOUND, NULL);
+  lt_test_assert_get (server, entry3, token, SOUP_STATUS_NOT_FOUND, NULL);
 
   lt_test_assert_object (lt_test_call_ok (bob, "file_entries",
                                           "{'file_id':%" G_GINT64_FORMAT ",'limit':2}", file_id),
@@ -211,7 +196,7 @@ test_name_reject_history (LtTestFixture *fixture,
                                   "{'file_id':%" G_GINT64_FORMAT ",'name':'passwd'}",
                                   offer->file_id);
   token = lt_test_accept_file (bob, offer->file_id);
-  assert_get (server, offer->url, token, SOUP_STATUS_OK, "root:x:0:0");
+  lt_test_assert_get (server, offer->url, token, SOUP_STATUS_OK, "root:x:0:0");
   name = downloaded_name (server, offer->url, token);
   g_assert_cmpstr (name, ==, "passwd");
   lt_test_assert_object (lt_test_call_ok (bob, "history", "{'with':'alice'}"), HISTORY_FORMAT,
@@ -221,7 +206,7 @@ test_name_reject_history (LtTestFixture *fixture,
   lt_test_wait_notification_like (alice, "file_rejected",
                                   "{'file_id':%" G_GINT64_FORMAT ",'by':'bob','to':'alice'}",
                                   offer->file_id);
-  assert_get (server, offer->url, token, SOUP_STATUS_FORBIDDEN, NULL);
+  lt_test_assert_get (server, offer->url, token, SOUP_STATUS_FORBIDDEN, NULL);
   lt_test_call_error (bob, "file_accept", 1017, "file_unavailable",
                       "{'file_id':%" G_GINT64_FORMAT "}", offer->file_id);
   lt_test_assert_object (lt_test_call_ok (alice, "history", "{'with':'bob'}"), HISTORY_FORMAT,

@@ -883,6 +883,63 @@ test_limits (LtTestFixture *fixture,
   lt_test_assert_status (put, SOUP_STATUS_CREATED);
 }
 
+/* An incomplete offer idle for --stale-file-age is dropped: its bytes,
+ * its upload and its quota.  The server checks every --stale-file-age
+ * seconds when that is less than an hour. */
+static const LtTestServerOptions stale_soon = {
+  .args = { "--stale-file-age", "3", "--file-quota", "100", NULL },
+};
+
+/* Never uploaded whole: any SHA-256 will do. */
+#define ANY_SHA256 "0000000000000000000000000000000000000000000000000000000000000000"
+
+static void
+test_stale_offer (LtTestFixture *fixture,
+                  gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autoptr(LtTestOffer) stale = lt_test_offer_sized (alice, "alice", "stale.bin", 60,
+                                                      ANY_SHA256);
+  g_autoptr(LtTestReply) half = put_pattern (server, stale->url, stale->token, 0, 30, 60);
+  g_autoptr(LtTestOffer) done = lt_test_offer_file (alice, "alice", "done.txt", "complete", NULL);
+  g_autoptr(LtTestReply) put_done = lt_test_put_bytes (server, done, "complete");
+  g_autofree char *partial = g_strdup_printf ("%s/files/partial/%" G_GINT64_FORMAT "-0",
+                                              lt_test_server_get_data_dir (server),
+                                              stale->file_id);
+  gint64 deadline = lt_test_deadline (15000);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LtTestReply) head = NULL;
+  g_autofree char *token = NULL;
+
+  lt_test_assert_status (half, SOUP_STATUS_NO_CONTENT);
+  lt_test_assert_status (put_done, SOUP_STATUS_CREATED);
+  g_assert_true (g_file_test (partial, G_FILE_TEST_EXISTS));
+  lt_test_call_error (alice, "file_offer", 1015, "quota_exceeded",
+                      "{'to':'alice','name':'more','size':40,'sha256':'" ANY_SHA256 "'}");
+
+  /* Bounded: the age, one more period, and time for a slow machine. */
+  while (lt_test_client_call (alice, "file_resume", &error, "{'file_id':%" G_GINT64_FORMAT "}",
+                              stale->file_id) != NULL)
+    {
+      if (g_get_monotonic_time () > deadline)
+        lt_test_fail ("Expected file %" G_GINT64_FORMAT " to be dropped within 15 s of its "
+                      "last upload; file_resume still answers", stale->file_id);
+      g_usleep (200 * 1000);
+    }
+  g_assert_error (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_FILE_UNAVAILABLE);
+  lt_test_wait_until (!g_file_test (partial, G_FILE_TEST_EXISTS),
+                      "the partial file of the dropped offer to be deleted");
+  head = lt_test_http_request (server, "HEAD", stale->url, stale->token, NULL, NULL);
+  lt_test_assert_status (head, SOUP_STATUS_CONFLICT);
+
+  /* Its quota is back; the complete file stays. */
+  lt_test_call_ok (alice, "file_offer",
+                   "{'to':'alice','name':'more','size':90,'sha256':'" ANY_SHA256 "'}");
+  token = lt_test_accept_file (alice, done->file_id);
+  lt_test_assert_get (server, done->url, token, SOUP_STATUS_OK, "complete");
+}
+
 int
 main (int argc,
       char *argv[])
@@ -900,6 +957,7 @@ main (int argc,
   lt_test_add ("/server/http/cut-download", NULL, test_cut_download);
   lt_test_add ("/server/http/ranges", NULL, test_ranges);
   lt_test_add ("/server/http/limits", NULL, test_limits);
+  lt_test_add ("/server/http/stale-offer", &stale_soon, test_stale_offer);
 
   return g_test_run ();
 }
