@@ -434,22 +434,25 @@ send_file (LtTestSession *session,
   g_variant_unref (lt_test_bus_call_ok (session, "SendFile", g_variant_new ("(ss)", to, path)));
 }
 
-/* Waits for FileOffered of @name on @session's bus; returns its file id. */
+/* Waits for FileOffered of @sender's @name on @session's bus; returns
+ * its file id.  Only FileOffered has the sender right before the name
+ * (TransferStarted has its direction there). */
 static guint64
 wait_offered_at (LT_TEST_LOCATION,
                  LtTestSession *session,
+                 const char    *sender,
                  const char    *name)
 {
-  g_autofree char *expected = g_strdup_printf ("'%s', uint64", name);
-  g_autoptr(GVariant) args = NULL;
+  g_autofree char *expected = g_strdup_printf ("'%s', '%s', ", sender, name);
+  g_autoptr(GVariant) args = lt_test_session_wait_signal_at (file, line, func, session, expected);
   guint64 file_id = 0;
 
-  args = lt_test_session_wait_signal_at (file, line, func, session, expected);
-  g_variant_get (args, "(&stssst)", NULL, &file_id, NULL, NULL, NULL);
+  g_variant_get (args, "(&st&s&st)", NULL, &file_id, NULL, NULL, NULL);
   return file_id;
 }
 
-#define wait_offered(session, name) wait_offered_at (LT_TEST_HERE, (session), (name))
+#define wait_offered(session, sender, name) \
+  wait_offered_at (LT_TEST_HERE, (session), (sender), (name))
 
 /* Finding widgets ---------------------------------------------------------------- */
 
@@ -811,10 +814,10 @@ test_history (Fixture      *fixture,
   guint64 first_id;
 
   send_file (fixture->alice, "bob", first);
-  first_id = wait_offered (fixture->bob, "first.txt");
+  first_id = wait_offered (fixture->bob, "alice", "first.txt");
   lt_test_bus_send (fixture->alice, "bob", "between the files");
   send_file (fixture->alice, "bob", second);
-  wait_offered (fixture->bob, "second.txt");
+  wait_offered (fixture->bob, "alice", "second.txt");
   g_variant_unref (lt_test_bus_call_ok (fixture->bob, "RejectFile",
                                         g_variant_new ("(t)", first_id)));
 
@@ -919,7 +922,7 @@ test_drop_then_rejected (Fixture      *fixture,
   drop_paths (fixture, paths);
   wait_for (CARD (fixture, "notes.txt") != NULL, "Expected a card for the dropped notes.txt, "
             "got none");
-  file_id = wait_offered (fixture->bob, "notes.txt");
+  file_id = wait_offered (fixture->bob, "alice", "notes.txt");
   wait_for (g_strcmp0 (card_status (CARD (fixture, "notes.txt")), "Waiting for bob to accept")
             == 0 && lt_file_get_message_id (view_file (fixture, "notes.txt")) != 0,
             "Expected the announced notes.txt “Waiting for bob to accept”, got “%s”",
@@ -954,8 +957,8 @@ test_drop_folder (Fixture      *fixture,
 
   show_view (fixture, fixture->alice_chat, "bob");
   drop_paths (fixture, paths);
-  wait_offered (fixture->bob, "holiday");
-  wait_offered (fixture->bob, "map.png");
+  wait_offered (fixture->bob, "alice", "holiday");
+  wait_offered (fixture->bob, "alice", "map.png");
   wait_for (CARD (fixture, "holiday") != NULL && CARD (fixture, "map.png") != NULL
             && lt_file_get_message_id (view_file (fixture, "holiday")) != 0,
             "Expected the cards of holiday and map.png, got %s and %s",
@@ -983,9 +986,9 @@ test_file_list (Fixture      *fixture,
 
   show_view (fixture, fixture->bob_chat, "alice");
   send_file (fixture->alice, "bob", from_alice);
-  wait_offered (fixture->bob, "from-alice.txt");
+  wait_offered (fixture->bob, "alice", "from-alice.txt");
   send_file (fixture->bob, "alice", from_bob);
-  wait_offered (fixture->bob, "from-bob.txt");
+  wait_offered (fixture->bob, "bob", "from-bob.txt");
 
   dialog = lt_chat_view_show_files (fixture->view);
   g_assert_true (LT_IS_FILES_DIALOG (dialog));
