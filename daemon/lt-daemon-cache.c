@@ -68,7 +68,17 @@
  *   conversation's first message.  It need not be cached itself.
  * - messages.delivered is 0 for a message only fetched with history: it
  *   is still news when the server delivers it (the login push may come
- *   after a page that already held it). */
+ *   after a page that already held it).
+ *
+ * Version 3 (files, docs/DESIGN-files.md):
+ * - files has a row per file_offered this daemon stored: what ListFiles
+ *   answers while offline, and the conversation of a file to download.
+ *   Its announcement is also a row of messages, with the name as text.
+ * - transfers has a row per upload and download, so that they resume
+ *   after a restart.  path is an upload's source, or a download's
+ *   destination folder; part the download's "NAME.part"; result where
+ *   the finished file is; manifest the upload's offer as JSON (name,
+ *   and size and sha256, or entries), once hashed. */
 static const char *const migrations[] = {
   "CREATE TABLE messages ("
   "  id INTEGER PRIMARY KEY NOT NULL,"
@@ -100,6 +110,34 @@ static const char *const migrations[] = {
   "ALTER TABLE messages ADD COLUMN prev_id INTEGER;"
   "ALTER TABLE messages ADD COLUMN delivered INTEGER NOT NULL DEFAULT 1;"
   "PRAGMA user_version = 2;",
+
+  "CREATE TABLE files ("
+  "  file_id INTEGER PRIMARY KEY NOT NULL,"
+  "  id INTEGER NOT NULL,"
+  "  ts INTEGER NOT NULL,"
+  "  sender TEXT NOT NULL,"
+  "  conversation TEXT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  size INTEGER NOT NULL,"
+  "  folder INTEGER NOT NULL,"
+  "  state TEXT NOT NULL"
+  ");"
+  "CREATE INDEX files_by_conversation ON files (conversation, id);"
+  "CREATE TABLE transfers ("
+  "  transfer_id INTEGER PRIMARY KEY AUTOINCREMENT,"
+  "  upload INTEGER NOT NULL,"
+  "  file_id INTEGER NOT NULL,"
+  "  conversation TEXT NOT NULL,"
+  "  name TEXT NOT NULL,"
+  "  path TEXT NOT NULL,"
+  "  part TEXT NOT NULL,"
+  "  result TEXT NOT NULL,"
+  "  state TEXT NOT NULL,"
+  "  done INTEGER NOT NULL,"
+  "  total INTEGER NOT NULL,"
+  "  manifest TEXT NOT NULL"
+  ");"
+  "PRAGMA user_version = 3;",
 };
 
 typedef enum
@@ -123,6 +161,12 @@ typedef enum
   STMT_OUTBOX_ADD,
   STMT_OUTBOX_LIST,
   STMT_OUTBOX_REMOVE,
+  STMT_FILE_ADD,
+  STMT_FILE_SET_STATE,
+  STMT_FILES_LIST,
+  STMT_FILE_CONVERSATION,
+  STMT_TRANSFER_SAVE,
+  STMT_TRANSFERS_LIST,
   N_STATEMENTS
 } StatementId;
 
@@ -163,6 +207,25 @@ static const char *const statement_sql[N_STATEMENTS] = {
                       " VALUES (?1, ?2, ?3, ?4)",
   [STMT_OUTBOX_LIST] = "SELECT local_id, client_id, recipient, text FROM outbox ORDER BY local_id",
   [STMT_OUTBOX_REMOVE] = "DELETE FROM outbox WHERE local_id = ?1",
+  [STMT_FILE_ADD] = "INSERT INTO files"
+                    " (file_id, id, ts, sender, conversation, name, size, folder, state)"
+                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (file_id) DO NOTHING",
+  [STMT_FILE_SET_STATE] = "UPDATE files SET state = ?2 WHERE file_id = ?1",
+  [STMT_FILES_LIST] = "SELECT file_id, id, ts, sender, name, size, folder, state FROM files"
+                      " WHERE conversation = ?1 ORDER BY id DESC LIMIT 200",
+  [STMT_FILE_CONVERSATION] = "SELECT conversation FROM files WHERE file_id = ?1",
+  /* ?1 NULL inserts a new transfer. */
+  [STMT_TRANSFER_SAVE] = "INSERT INTO transfers (transfer_id, upload, file_id, conversation, name,"
+                         " path, part, result, state, done, total, manifest)"
+                         " VALUES (nullif (?1, 0), ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+                         " ON CONFLICT (transfer_id) DO UPDATE SET file_id = excluded.file_id,"
+                         " name = excluded.name, part = excluded.part,"
+                         " result = excluded.result, state = excluded.state,"
+                         " done = excluded.done, total = excluded.total,"
+                         " manifest = excluded.manifest",
+  [STMT_TRANSFERS_LIST] = "SELECT transfer_id, upload, file_id, conversation, name, path, part,"
+                          " result, state, done, total, manifest FROM transfers"
+                          " ORDER BY transfer_id",
 };
 
 /* Runs on the cache's thread.  Returns a new (possibly floating)
@@ -229,6 +292,8 @@ column_variant (sqlite3_stmt *stmt,
       return g_variant_new_uint64 (sqlite3_column_int64 (stmt, column));
     case 'x':
       return g_variant_new_int64 (sqlite3_column_int64 (stmt, column));
+    case 'b':
+      return g_variant_new_boolean (sqlite3_column_int64 (stmt, column) != 0);
     case 'u':
       return g_variant_new_uint32 (CLAMP (sqlite3_column_int64 (stmt, column), 0, G_MAXUINT32));
     case 's':
@@ -698,6 +763,93 @@ outbox_remove_job (LtDaemonCache *self,
                           g_variant_get_int64 (args)))
     return NULL;
   return g_variant_new ("()");
+}
+
+static GVariant *
+file_add_job (LtDaemonCache *self,
+              GVariant      *args,
+              GError       **error)
+{
+  const char *sender, *conversation, *name, *state;
+  guint64 file_id, id, size;
+  gboolean folder;
+  gint64 ts;
+
+  g_variant_get (args, "(ttx&s&s&stb&s)", &file_id, &id, &ts, &sender, &conversation, &name,
+                 &size, &folder, &state);
+  if (!lt_sqlite_execute (self->sqlite, STMT_FILE_ADD, error, "xxxsssxxs", (gint64) file_id,
+                          (gint64) id, ts, sender, conversation, name, (gint64) size,
+                          (gint64) folder, state))
+    return NULL;
+  return g_variant_new ("()");
+}
+
+static GVariant *
+file_set_state_job (LtDaemonCache *self,
+                    GVariant      *args,
+                    GError       **error)
+{
+  const char *state;
+  guint64 file_id;
+
+  g_variant_get (args, "(t&s)", &file_id, &state);
+  if (!lt_sqlite_execute (self->sqlite, STMT_FILE_SET_STATE, error, "xs", (gint64) file_id,
+                          state))
+    return NULL;
+  return g_variant_new ("()");
+}
+
+static GVariant *
+files_list_job (LtDaemonCache *self,
+                GVariant      *args,
+                GError       **error)
+{
+  return query_rows (self, STMT_FILES_LIST, "ttxsstbs", error, "s",
+                     g_variant_get_string (args, NULL));
+}
+
+static GVariant *
+file_conversation_job (LtDaemonCache *self,
+                       GVariant      *args,
+                       GError       **error)
+{
+  g_autoptr(GVariant) rows = query_rows (self, STMT_FILE_CONVERSATION, "s", error, "x",
+                                         (gint64) g_variant_get_uint64 (args));
+
+  if (rows == NULL)
+    return NULL;
+  if (g_variant_n_children (rows) == 0)
+    return g_variant_new_string ("");
+  return g_variant_get_child_value (g_variant_get_child_value (rows, 0), 0);
+}
+
+static GVariant *
+transfer_save_job (LtDaemonCache *self,
+                   GVariant      *args,
+                   GError       **error)
+{
+  const char *conversation, *name, *path, *part, *result, *state, *manifest;
+  guint64 transfer_id, file_id, done, total;
+  gboolean upload;
+
+  g_variant_get (args, "(tbt&s&s&s&s&s&stt&s)", &transfer_id, &upload, &file_id, &conversation,
+                 &name, &path, &part, &result, &state, &done, &total, &manifest);
+  if (!lt_sqlite_execute (self->sqlite, STMT_TRANSFER_SAVE, error, "xxxsssssxxxs",
+                          (gint64) transfer_id, (gint64) upload, (gint64) file_id, conversation,
+                          name, path, part, result, state, (gint64) done, (gint64) total,
+                          manifest))
+    return NULL;
+  if (transfer_id == 0)
+    transfer_id = sqlite3_last_insert_rowid (lt_sqlite_get_db (self->sqlite));
+  return g_variant_new_uint64 (transfer_id);
+}
+
+static GVariant *
+transfers_list_job (LtDaemonCache *self,
+                    GVariant      *args,
+                    GError       **error)
+{
+  return query_rows (self, STMT_TRANSFERS_LIST, LT_DAEMON_CACHE_TRANSFER_ROW, error, "");
 }
 
 static GVariant *
@@ -1381,6 +1533,181 @@ lt_daemon_cache_end_catch_up (LtDaemonCache *self)
 
   queue_job (self, end_catch_up_job, g_variant_new ("()"), lt_daemon_cache_end_catch_up, NULL,
              NULL, NULL);
+}
+
+/* Files and transfers ---------------------------------------------------- */
+
+/**
+ * lt_daemon_cache_file_add_async:
+ * @file: "(ttxssstbs)": file_id, message id, ts, sender, conversation,
+ *   name, size, folder, state
+ *
+ * Remembers a file announced to this user; a known file_id keeps its row.
+ */
+void
+lt_daemon_cache_file_add_async (LtDaemonCache      *self,
+                                GVariant           *file,
+                                GCancellable       *cancellable,
+                                GAsyncReadyCallback callback,
+                                gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+  g_return_if_fail (g_variant_is_of_type (file, G_VARIANT_TYPE ("(ttxssstbs)")));
+
+  queue_job (self, file_add_job, file, lt_daemon_cache_file_add_async, cancellable, callback,
+             user_data);
+}
+
+gboolean
+lt_daemon_cache_file_add_finish (LtDaemonCache *self,
+                                 GAsyncResult  *result,
+                                 GError       **error)
+{
+  return propagate_done (self, result, lt_daemon_cache_file_add_async, error);
+}
+
+/* @state: "offered", "accepted", "rejected" or "shared" */
+void
+lt_daemon_cache_file_set_state_async (LtDaemonCache      *self,
+                                      guint64             file_id,
+                                      const char         *state,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+  g_return_if_fail (state != NULL);
+
+  queue_job (self, file_set_state_job, g_variant_new ("(ts)", file_id, state),
+             lt_daemon_cache_file_set_state_async, cancellable, callback, user_data);
+}
+
+gboolean
+lt_daemon_cache_file_set_state_finish (LtDaemonCache *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  return propagate_done (self, result, lt_daemon_cache_file_set_state_async, error);
+}
+
+void
+lt_daemon_cache_files_list_async (LtDaemonCache      *self,
+                                  const char         *conversation,
+                                  GCancellable       *cancellable,
+                                  GAsyncReadyCallback callback,
+                                  gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+  g_return_if_fail (conversation != NULL);
+
+  queue_job (self, files_list_job, g_variant_new_string (conversation),
+             lt_daemon_cache_files_list_async, cancellable, callback, user_data);
+}
+
+/**
+ * lt_daemon_cache_files_list_finish:
+ *
+ * Returns: (transfer full): "a(ttxsstbs)", (file_id, message id, ts,
+ *   sender, name, size, folder, state) of the conversation's newest 200
+ *   files this cache knows, newest first; %NULL on error
+ */
+GVariant *
+lt_daemon_cache_files_list_finish (LtDaemonCache *self,
+                                   GAsyncResult  *result,
+                                   GError       **error)
+{
+  return propagate_result (self, result, lt_daemon_cache_files_list_async, error);
+}
+
+void
+lt_daemon_cache_file_conversation_async (LtDaemonCache      *self,
+                                         guint64             file_id,
+                                         GCancellable       *cancellable,
+                                         GAsyncReadyCallback callback,
+                                         gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+
+  queue_job (self, file_conversation_job, g_variant_new_uint64 (file_id),
+             lt_daemon_cache_file_conversation_async, cancellable, callback, user_data);
+}
+
+/**
+ * lt_daemon_cache_file_conversation_finish:
+ *
+ * Returns: (transfer full): the conversation of a file this cache
+ *   stored the announcement of, "" for another; %NULL on error
+ */
+char *
+lt_daemon_cache_file_conversation_finish (LtDaemonCache *self,
+                                          GAsyncResult  *result,
+                                          GError       **error)
+{
+  g_autoptr(GVariant) value = propagate_result (self, result,
+                                                lt_daemon_cache_file_conversation_async, error);
+
+  return value != NULL ? g_variant_dup_string (value, NULL) : NULL;
+}
+
+/**
+ * lt_daemon_cache_transfer_save_async:
+ * @transfer: a LT_DAEMON_CACHE_TRANSFER_ROW tuple; transfer_id 0 adds
+ *   a new row (its conversation and path are kept from then on)
+ *
+ * Inserts or updates a transfer; completes with its id.
+ */
+void
+lt_daemon_cache_transfer_save_async (LtDaemonCache      *self,
+                                     GVariant           *transfer,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+  g_return_if_fail (g_variant_is_of_type (transfer,
+                                          G_VARIANT_TYPE ("(" LT_DAEMON_CACHE_TRANSFER_ROW ")")));
+
+  queue_job (self, transfer_save_job, transfer, lt_daemon_cache_transfer_save_async,
+             cancellable, callback, user_data);
+}
+
+/* Returns: the transfer's id, or 0 with @error set */
+guint64
+lt_daemon_cache_transfer_save_finish (LtDaemonCache *self,
+                                      GAsyncResult  *result,
+                                      GError       **error)
+{
+  guint64 id = 0;
+
+  if (!propagate_id (self, result, lt_daemon_cache_transfer_save_async, &id, error))
+    return 0;
+  return id;
+}
+
+void
+lt_daemon_cache_transfers_list_async (LtDaemonCache      *self,
+                                      GCancellable       *cancellable,
+                                      GAsyncReadyCallback callback,
+                                      gpointer            user_data)
+{
+  g_return_if_fail (LT_IS_DAEMON_CACHE (self));
+
+  queue_job (self, transfers_list_job, g_variant_new ("()"),
+             lt_daemon_cache_transfers_list_async, cancellable, callback, user_data);
+}
+
+/**
+ * lt_daemon_cache_transfers_list_finish:
+ *
+ * Returns: (transfer full): "a(" LT_DAEMON_CACHE_TRANSFER_ROW ")" of
+ *   every transfer, oldest first; %NULL on error
+ */
+GVariant *
+lt_daemon_cache_transfers_list_finish (LtDaemonCache *self,
+                                       GAsyncResult  *result,
+                                       GError       **error)
+{
+  return propagate_result (self, result, lt_daemon_cache_transfers_list_async, error);
 }
 
 static void

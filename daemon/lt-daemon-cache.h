@@ -126,4 +126,57 @@ gboolean lt_daemon_cache_begin_catch_up_finish (LtDaemonCache *self,
                                                 GError       **error);
 void lt_daemon_cache_end_catch_up (LtDaemonCache *self);
 
+/* A transfer row: transfer_id, upload, file_id, conversation, name,
+ * path, part, result, state, done, total, manifest. */
+#define LT_DAEMON_CACHE_TRANSFER_ROW "tbtsssssstts"
+
+void lt_daemon_cache_file_add_async (LtDaemonCache      *self,
+                                     GVariant           *file,
+                                     GCancellable       *cancellable,
+                                     GAsyncReadyCallback callback,
+                                     gpointer            user_data);
+gboolean lt_daemon_cache_file_add_finish (LtDaemonCache *self,
+                                          GAsyncResult  *result,
+                                          GError       **error);
+void lt_daemon_cache_file_set_state_async (LtDaemonCache      *self,
+                                           guint64             file_id,
+                                           const char         *state,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+gboolean lt_daemon_cache_file_set_state_finish (LtDaemonCache *self,
+                                                GAsyncResult  *result,
+                                                GError       **error);
+void lt_daemon_cache_files_list_async (LtDaemonCache      *self,
+                                       const char         *conversation,
+                                       GCancellable       *cancellable,
+                                       GAsyncReadyCallback callback,
+                                       gpointer            user_data);
+GVariant *lt_daemon_cache_files_list_finish (LtDaemonCache *self,
+                                             GAsyncResult  *result,
+                                             GError       **error);
+void lt_daemon_cache_file_conversation_async (LtDaemonCache      *self,
+                                              guint64             file_id,
+                                              GCancellable       *cancellable,
+                                              GAsyncReadyCallback callback,
+                                              gpointer            user_data);
+char *lt_daemon_cache_file_conversation_finish (LtDaemonCache *self,
+                                               GAsyncResult  *result,
+                                               GError       **error);
+void lt_daemon_cache_transfer_save_async (LtDaemonCache      *self,
+                                          GVariant           *transfer,
+                                          GCancellable       *cancellable,
+                                          GAsyncReadyCallback callback,
+                                          gpointer            user_data);
+guint64 lt_daemon_cache_transfer_save_finish (LtDaemonCache *self,
+                                              GAsyncResult  *result,
+                                              GError       **error);
+void lt_daemon_cache_transfers_list_async (LtDaemonCache      *self,
+                                           GCancellable       *cancellable,
+                                           GAsyncReadyCallback callback,
+                                           gpointer            user_data);
+GVariant *lt_daemon_cache_transfers_list_finish (LtDaemonCache *self,
+                                                 GAsyncResult  *result,
+                                                 GError       **error);
+
 G_END_DECLS

@@ -52,6 +52,7 @@ struct _LtDaemonConnection
   guint ping_interval;
   guint ping_timeout;
   gboolean tls;
+  int http_port; /* from hello; -1: no file service */
 
   State state;
   LtFrameStream *frames;
@@ -314,7 +315,14 @@ handle_hello (LtDaemonConnection *self,
                                      ", this daemon only version %d", self->server, protocol,
                                      LT_PROTOCOL_VERSION));
   else
-    connect_succeed (self);
+    {
+      gint64 http = -1;
+
+      /* The file service's port (PROTOCOL.md §13); absent when off. */
+      if (lt_json_get_int (params, "http", FALSE, &http, NULL) && http > 0 && http <= 65535)
+        self->http_port = http;
+      connect_succeed (self);
+    }
 }
 
 /* Closing --------------------------------------------------------------- */
@@ -612,6 +620,16 @@ lt_daemon_connection_new (const char   *server,
 
   return g_object_new (LT_TYPE_DAEMON_CONNECTION, "server", server, "tls", tls,
                        "tls-database", tls_database, NULL);
+}
+
+/* The HTTP file service's port from hello, or -1 when the server has
+ * none (or before hello). */
+int
+lt_daemon_connection_get_http_port (LtDaemonConnection *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON_CONNECTION (self), -1);
+
+  return self->http_port;
 }
 
 /* TRUE between a successful connect and the start of the close. */
@@ -1014,6 +1032,7 @@ lt_daemon_connection_init (LtDaemonConnection *self)
   self->call_timeout = DEFAULT_CALL_TIMEOUT;
   self->ping_interval = DEFAULT_PING_INTERVAL;
   self->ping_timeout = DEFAULT_PING_TIMEOUT;
+  self->http_port = -1;
   self->calls = g_hash_table_new_full (g_int64_hash, g_int64_equal, NULL,
                                        (GDestroyNotify) call_free);
 }

@@ -13,6 +13,7 @@ LtDaemonConnection *lt_daemon_connection_new (const char   *server,
                                               gboolean      tls,
                                               GTlsDatabase *tls_database);
 gboolean lt_daemon_connection_is_connected (LtDaemonConnection *self);
+int lt_daemon_connection_get_http_port (LtDaemonConnection *self);
 
 void lt_daemon_connection_connect_async (LtDaemonConnection  *self,
                                          GCancellable        *cancellable,

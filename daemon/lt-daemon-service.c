@@ -14,6 +14,7 @@ struct _LtDaemonService
   LtChat1Skeleton parent_instance;
 
   LtDaemon *daemon;
+  LtDaemonTransfers *transfers;
   GSettings *settings;
 };
 
@@ -550,6 +551,157 @@ handle_leave_room (LtChat1               *object,
                       params_new ("room", room, NULL), lt_chat1_complete_leave_room, NULL);
 }
 
+/* Files ------------------------------------------------------------------ */
+
+static void
+on_send_file_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(ServerCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  GDBusMethodInvocation *invocation = g_steal_pointer (&call->invocation);
+  guint64 id;
+
+  id = lt_daemon_transfers_send_file_finish (LT_DAEMON_TRANSFERS (source), result, &error);
+  if (id != 0)
+    lt_chat1_complete_send_file (LT_CHAT1 (call->self), invocation, id);
+  else
+    g_dbus_method_invocation_take_error (invocation, lt_daemon_error_from_protocol (error));
+}
+
+/* Answers once the upload is queued on disk; the rest is signalled. */
+static gboolean
+handle_send_file (LtChat1               *object,
+                  GDBusMethodInvocation *invocation,
+                  const char            *to,
+                  const char            *path)
+{
+  LtDaemonService *self = LT_DAEMON_SERVICE (object);
+  ServerCall *call = server_call_new (self, g_steal_pointer (&invocation));
+
+  lt_daemon_transfers_send_file_async (self->transfers, to, path, NULL, on_send_file_done, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_accept_file_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(ServerCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  GDBusMethodInvocation *invocation = g_steal_pointer (&call->invocation);
+  guint64 id;
+
+  id = lt_daemon_transfers_accept_file_finish (LT_DAEMON_TRANSFERS (source), result, &error);
+  if (id != 0)
+    lt_chat1_complete_accept_file (LT_CHAT1 (call->self), invocation, id);
+  else
+    g_dbus_method_invocation_take_error (invocation, lt_daemon_error_from_protocol (error));
+}
+
+static gboolean
+handle_accept_file (LtChat1               *object,
+                    GDBusMethodInvocation *invocation,
+                    guint64                file_id,
+                    const char            *destination_dir)
+{
+  LtDaemonService *self = LT_DAEMON_SERVICE (object);
+  ServerCall *call = server_call_new (self, g_steal_pointer (&invocation));
+
+  lt_daemon_transfers_accept_file_async (self->transfers, file_id, destination_dir, NULL,
+                                         on_accept_file_done, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_reject_file_done (GObject      *source,
+                     GAsyncResult *result,
+                     gpointer      user_data)
+{
+  g_autoptr(ServerCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  GDBusMethodInvocation *invocation = g_steal_pointer (&call->invocation);
+
+  if (lt_daemon_transfers_reject_file_finish (LT_DAEMON_TRANSFERS (source), result, &error))
+    lt_chat1_complete_reject_file (LT_CHAT1 (call->self), invocation);
+  else
+    g_dbus_method_invocation_take_error (invocation, lt_daemon_error_from_protocol (error));
+}
+
+static gboolean
+handle_reject_file (LtChat1               *object,
+                    GDBusMethodInvocation *invocation,
+                    guint64                file_id)
+{
+  LtDaemonService *self = LT_DAEMON_SERVICE (object);
+  ServerCall *call = server_call_new (self, g_steal_pointer (&invocation));
+
+  lt_daemon_transfers_reject_file_async (self->transfers, file_id, NULL, on_reject_file_done,
+                                         call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static void
+on_list_files_done (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      user_data)
+{
+  g_autoptr(ServerCall) call = user_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) files = NULL;
+  GDBusMethodInvocation *invocation = g_steal_pointer (&call->invocation);
+
+  files = lt_daemon_transfers_list_files_finish (LT_DAEMON_TRANSFERS (source), result, &error);
+  if (files != NULL)
+    lt_chat1_complete_list_files (LT_CHAT1 (call->self), invocation, files);
+  else
+    g_dbus_method_invocation_take_error (invocation, lt_daemon_error_from_protocol (error));
+}
+
+static gboolean
+handle_list_files (LtChat1               *object,
+                   GDBusMethodInvocation *invocation,
+                   const char            *with)
+{
+  LtDaemonService *self = LT_DAEMON_SERVICE (object);
+  ServerCall *call = server_call_new (self, g_steal_pointer (&invocation));
+
+  lt_daemon_transfers_list_files_async (self->transfers, with, NULL, on_list_files_done, call);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_list_transfers (LtChat1               *object,
+                       GDBusMethodInvocation *invocation)
+{
+  LtDaemonService *self = LT_DAEMON_SERVICE (object);
+  GError *error = NULL;
+  GVariant *transfers = lt_daemon_transfers_list (self->transfers, &error);
+
+  if (transfers != NULL)
+    lt_chat1_complete_list_transfers (object, g_steal_pointer (&invocation), transfers);
+  else
+    g_dbus_method_invocation_take_error (g_steal_pointer (&invocation), error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
+static gboolean
+handle_cancel_transfer (LtChat1               *object,
+                        GDBusMethodInvocation *invocation,
+                        guint64                transfer_id)
+{
+  LtDaemonService *self = LT_DAEMON_SERVICE (object);
+  GError *error = NULL;
+
+  if (lt_daemon_transfers_cancel (self->transfers, transfer_id, &error))
+    lt_chat1_complete_cancel_transfer (object, g_steal_pointer (&invocation));
+  else
+    g_dbus_method_invocation_take_error (g_steal_pointer (&invocation), error);
+  return G_DBUS_METHOD_INVOCATION_HANDLED;
+}
+
 /* Properties ------------------------------------------------------------ */
 
 /* Mirrors the core's properties; the skeleton announces only values
@@ -651,7 +803,30 @@ relay_message_received (LtDaemonService *self,
   lt_chat1_emit_message_received (LT_CHAT1 (self), conversation, id, ts, sender, text);
 }
 
+/* FileOffered leaves out the nickname, which is for notifications. */
+static void
+relay_file_offered (LtDaemonService *self,
+                    const char      *conversation,
+                    guint64          file_id,
+                    const char      *sender,
+                    const char      *name,
+                    guint64          size,
+                    const char      *nickname)
+{
+  lt_chat1_emit_file_offered (LT_CHAT1 (self), conversation, file_id, sender, name, size);
+}
+
 /* GObject --------------------------------------------------------------- */
+
+/* Returns: (transfer none): the uploads and downloads */
+LtDaemonTransfers *
+lt_daemon_service_get_transfers (LtDaemonService *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON_SERVICE (self), NULL);
+
+  return self->transfers;
+}
+
 
 LtDaemonService *
 lt_daemon_service_new (LtDaemon  *daemon,
@@ -665,6 +840,7 @@ lt_daemon_service_new (LtDaemon  *daemon,
   self = g_object_new (LT_TYPE_DAEMON_SERVICE, NULL);
   self->daemon = g_object_ref (daemon);
   self->settings = g_object_ref (settings);
+  self->transfers = lt_daemon_transfers_new (daemon);
   sync_properties (self);
 
   g_signal_connect_object (daemon, "notify", G_CALLBACK (sync_properties), self,
@@ -688,6 +864,18 @@ lt_daemon_service_new (LtDaemon  *daemon,
                            G_CONNECT_SWAPPED);
   g_signal_connect_object (daemon, "message-failed",
                            G_CALLBACK (lt_chat1_emit_message_failed), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (daemon, "file-offered", G_CALLBACK (relay_file_offered), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (daemon, "file-rejected", G_CALLBACK (lt_chat1_emit_file_rejected),
+                           self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->transfers, "transfer-started",
+                           G_CALLBACK (lt_chat1_emit_transfer_started), self, G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->transfers, "transfer-progress",
+                           G_CALLBACK (lt_chat1_emit_transfer_progress), self,
+                           G_CONNECT_SWAPPED);
+  g_signal_connect_object (self->transfers, "transfer-finished",
+                           G_CALLBACK (lt_chat1_emit_transfer_finished), self,
+                           G_CONNECT_SWAPPED);
 
   return self;
 }
@@ -697,6 +885,7 @@ lt_daemon_service_finalize (GObject *object)
 {
   LtDaemonService *self = LT_DAEMON_SERVICE (object);
 
+  g_clear_object (&self->transfers);
   g_clear_object (&self->daemon);
   g_clear_object (&self->settings);
 
@@ -736,6 +925,12 @@ lt_daemon_service_iface_init (LtChat1Iface *iface)
   iface->handle_get_history = handle_get_history;
   iface->handle_mark_read = handle_mark_read;
   iface->handle_list_unread = handle_list_unread;
+  iface->handle_send_file = handle_send_file;
+  iface->handle_accept_file = handle_accept_file;
+  iface->handle_reject_file = handle_reject_file;
+  iface->handle_list_files = handle_list_files;
+  iface->handle_list_transfers = handle_list_transfers;
+  iface->handle_cancel_transfer = handle_cancel_transfer;
 }
 
 static void

@@ -3,6 +3,7 @@
 
 #include "lt-chat1-generated.h"
 #include "lt-daemon.h"
+#include "lt-daemon-transfers.h"
 
 G_BEGIN_DECLS
 
@@ -11,5 +12,6 @@ G_DECLARE_FINAL_TYPE (LtDaemonService, lt_daemon_service, LT, DAEMON_SERVICE, Lt
 
 LtDaemonService *lt_daemon_service_new (LtDaemon  *daemon,
                                         GSettings *settings);
+LtDaemonTransfers *lt_daemon_service_get_transfers (LtDaemonService *self);
 
 G_END_DECLS

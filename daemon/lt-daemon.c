@@ -50,6 +50,8 @@ enum {
   SIGNAL_MESSAGE_SENT,
   SIGNAL_MESSAGE_FAILED,
   SIGNAL_CONVERSATION_READ,
+  SIGNAL_FILE_OFFERED,
+  SIGNAL_FILE_REJECTED,
   N_SIGNALS
 };
 
@@ -95,6 +97,10 @@ take_self (gpointer weak_ref)
   return self;
 }
 static void store_message (LtDaemon   *self,
+                           JsonObject *params);
+static void store_file_offered (LtDaemon   *self,
+                                JsonObject *params);
+static void file_rejected (LtDaemon   *self,
                            JsonObject *params);
 static void begin_push (LtDaemon   *self,
                         JsonObject *reply);
@@ -410,6 +416,10 @@ on_notification (LtDaemonConnection *connection,
 {
   if (g_str_equal (method, "message"))
     store_message (self, params);
+  else if (g_str_equal (method, "file_offered"))
+    store_file_offered (self, params);
+  else if (g_str_equal (method, "file_rejected"))
+    file_rejected (self, params);
   else if (g_str_equal (method, "presence"))
     g_signal_emit (self, signals[SIGNAL_PRESENCE_CHANGED], 0, param_string (params, "username"),
                    param_string (params, "nickname"), param_bool (params, "online"));
@@ -884,12 +894,14 @@ typedef struct
   char *nickname; /* the sender's */
   guint catch_up_serial;
   gboolean ends_catch_up_part; /* the last message of the push or a room's */
+  JsonObject *file; /* a file_offered's params; NULL for a message */
 } Storing;
 
 static void
 storing_free (Storing *storing)
 {
   g_weak_ref_clear (&storing->daemon);
+  g_clear_pointer (&storing->file, json_object_unref);
   g_free (storing->nickname);
   g_free (storing);
 }
@@ -912,6 +924,45 @@ signal_fresh (LtDaemon   *self,
                    text, nickname);
 }
 
+static void
+on_file_added (GObject      *source,
+               GAsyncResult *result,
+               gpointer      user_data)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (!lt_daemon_cache_file_add_finish (LT_DAEMON_CACHE (source), result, &error))
+    g_warning ("Could not remember a file: %s", error->message);
+}
+
+/* A file_offered new to the cache: its row for ListFiles and
+ * AcceptFile, then file-offered.  A room file needs no answer. */
+static void
+signal_file (LtDaemon   *self,
+             GVariant   *fresh,
+             JsonObject *file)
+{
+  const char *conversation, *sender, *name;
+  gint64 file_id = 0, size = 0;
+  guint64 id;
+  gint64 ts;
+
+  if (g_variant_n_children (fresh) == 0)
+    return;
+  g_variant_get_child (fresh, 0, "(&stx&s&s)", &conversation, &id, &ts, &sender, &name);
+  lt_json_get_int (file, "file_id", FALSE, &file_id, NULL);
+  lt_json_get_int (file, "size", FALSE, &size, NULL);
+  if (self->cache != NULL)
+    lt_daemon_cache_file_add_async (self->cache,
+                                    g_variant_new ("(ttxssstbs)", (guint64) file_id, id, ts,
+                                                   sender, conversation, name, (guint64) size,
+                                                   param_bool (file, "folder"),
+                                                   conversation[0] == '#' ? "shared" : "offered"),
+                                    NULL, on_file_added, NULL);
+  g_signal_emit (self, signals[SIGNAL_FILE_OFFERED], 0, conversation, (guint64) file_id, sender,
+                 name, (guint64) size, param_string (file, "nickname"));
+}
+
 /* Signals the messages that are new to the cache; once every stored
  * message is in, tells the server up to where it has them. */
 static void
@@ -928,7 +979,9 @@ on_stored (GObject      *source,
   if (self == NULL)
     return;
   self->stores_pending--;
-  if (fresh != NULL)
+  if (fresh != NULL && storing->file != NULL)
+    signal_file (self, fresh, storing->file);
+  else if (fresh != NULL)
     signal_fresh (self, fresh, storing->nickname);
   else
     g_warning ("Could not store a message: %s", error->message);
@@ -947,6 +1000,8 @@ storing_new (LtDaemon   *self,
 {
   Storing *storing = g_new0 (Storing, 1);
 
+  if (json_object_has_member (params, "file_id"))
+    storing->file = json_object_ref (params);
   g_weak_ref_init (&storing->daemon, self);
   storing->nickname = g_strdup (param_string (params, "nickname"));
   storing->catch_up_serial = self->catch_up_serial;
@@ -1089,6 +1144,40 @@ store_message (LtDaemon   *self,
       wait_for_push (self);
     }
   _lt_daemon_store_message_full (self, params, ends_push);
+}
+
+/* A file_offered is a message (PROTOCOL.md §13): the same id sequence,
+ * pushed at login, acknowledged, deduplicated by the cache.  It is
+ * stored with the file's name as its text, so GetHistory lists it, and
+ * signalled as file-offered instead of message-received. */
+static void
+store_file_offered (LtDaemon   *self,
+                    JsonObject *params)
+{
+  g_autoptr(JsonObject) message = json_object_new ();
+  g_autoptr(GList) members = json_object_get_members (params);
+
+  for (GList *l = members; l != NULL; l = l->next)
+    json_object_set_member (message, l->data, json_object_dup_member (params, l->data));
+  json_object_set_string_member (message, "text", param_string (params, "name"));
+  store_message (self, message);
+}
+
+/* @params: file_id, by (the recipient who declined), to (the sender) */
+static void
+file_rejected (LtDaemon   *self,
+               JsonObject *params)
+{
+  const char *by = param_string (params, "by");
+  gint64 file_id = 0;
+
+  lt_json_get_int (params, "file_id", FALSE, &file_id, NULL);
+  if (self->cache != NULL)
+    lt_daemon_cache_file_set_state_async (self->cache, file_id, "rejected", NULL, NULL, NULL);
+  g_signal_emit (self, signals[SIGNAL_FILE_REJECTED], 0,
+                 lt_daemon_cache_conversation_of (by, param_string (params, "to"),
+                                                  self->username),
+                 (guint64) file_id, by);
 }
 
 /* Focus, unread and history ------------------------------------------- */
@@ -1744,6 +1833,55 @@ lt_daemon_set_tls_ca_file (LtDaemon   *self,
     restart_session (self);
 }
 
+gboolean
+lt_daemon_get_use_tls (LtDaemon *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON (self), FALSE);
+
+  return self->use_tls;
+}
+
+/* Returns: (transfer none) (nullable): the authorities of tls-ca-file,
+ * or %NULL for the system's */
+GTlsDatabase *
+lt_daemon_get_tls_database (LtDaemon *self)
+{
+  g_return_val_if_fail (LT_IS_DAEMON (self), NULL);
+
+  return self->tls_database;
+}
+
+/**
+ * lt_daemon_dup_http_base:
+ *
+ * The base of the file service's URLs (PROTOCOL.md §13): the chat
+ * connection's host with hello's `http` port, https when the chat
+ * connection uses TLS.
+ *
+ * Returns: (transfer full) (nullable): e.g. "http://host:4568/", or
+ *   %NULL while not logged in or when the server has no file service
+ */
+char *
+lt_daemon_dup_http_base (LtDaemon *self)
+{
+  g_autoptr(GSocketConnectable) address = NULL;
+  const char *host;
+  int port;
+
+  g_return_val_if_fail (LT_IS_DAEMON (self), NULL);
+
+  if (self->state != LT_DAEMON_STATE_LOGGED_IN || self->connection == NULL)
+    return NULL;
+  port = lt_daemon_connection_get_http_port (self->connection);
+  address = g_network_address_parse (self->server, LT_DEFAULT_PORT, NULL);
+  if (port <= 0 || address == NULL)
+    return NULL;
+
+  host = g_network_address_get_hostname (G_NETWORK_ADDRESS (address));
+  return g_strdup_printf (strchr (host, ':') != NULL ? "%s://[%s]:%d/" : "%s://%s:%d/",
+                          self->use_tls ? "https" : "http", host, port);
+}
+
 const char *
 lt_daemon_get_username (LtDaemon *self)
 {
@@ -1994,6 +2132,30 @@ lt_daemon_class_init (LtDaemonClass *klass)
   signals[SIGNAL_CONVERSATION_READ] =
     g_signal_new ("conversation-read", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
                   NULL, NULL, G_TYPE_NONE, 1, G_TYPE_STRING);
+  /**
+   * LtDaemon::file-offered:
+   * @conversation: the peer's username or the "#room"
+   * @file_id: the file's id on the server
+   * @sender: the sender's username
+   * @name: the file's or folder's safe name
+   * @size: its size in bytes
+   * @nickname: the sender's nickname
+   *
+   * A file_offered is in the cache (each file once).
+   */
+  signals[SIGNAL_FILE_OFFERED] =
+    g_signal_new ("file-offered", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 6, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_STRING,
+                  G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_STRING);
+  /**
+   * LtDaemon::file-rejected:
+   * @conversation: the peer's username
+   * @file_id: the private file
+   * @by: the recipient who declined it
+   */
+  signals[SIGNAL_FILE_REJECTED] =
+    g_signal_new ("file-rejected", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL, NULL,
+                  NULL, G_TYPE_NONE, 3, G_TYPE_STRING, G_TYPE_UINT64, G_TYPE_STRING);
 }
 
 static void

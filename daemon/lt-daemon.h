@@ -41,6 +41,9 @@ void lt_daemon_set_use_tls (LtDaemon *self,
                             gboolean  use_tls);
 void lt_daemon_set_tls_ca_file (LtDaemon   *self,
                                 const char *path);
+gboolean lt_daemon_get_use_tls (LtDaemon *self);
+GTlsDatabase *lt_daemon_get_tls_database (LtDaemon *self);
+char *lt_daemon_dup_http_base (LtDaemon *self);
 const char *lt_daemon_get_username (LtDaemon *self);
 const char *lt_daemon_get_nickname (LtDaemon *self);
 const char *lt_daemon_get_last_error (LtDaemon *self);

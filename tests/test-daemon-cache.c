@@ -707,20 +707,20 @@ test_migration (Fixture      *f,
   g_autoptr(GVariant) outbox = NULL;
 
   g_clear_object (&f->cache);
-  g_assert_cmpint (read_user_version (db), ==, 2);
+  g_assert_cmpint (read_user_version (db), ==, 3);
 
   open_cache (f);
   outbox_add (f, "bob", "still here", NULL);
   g_clear_object (&f->cache);
-  g_assert_cmpint (read_user_version (db), ==, 2);
+  g_assert_cmpint (read_user_version (db), ==, 3);
 
-  set_user_version (db, 3);
+  set_user_version (db, 4);
   newer = try_open (f, f->dir, &error);
   g_assert_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_FAILED);
   g_assert_null (newer);
-  g_assert_nonnull (strstr (error->message, "schema version 3"));
+  g_assert_nonnull (strstr (error->message, "schema version 4"));
 
-  set_user_version (db, 2);
+  set_user_version (db, 3);
   open_cache (f);
   outbox = outbox_list (f);
   g_assert_cmpuint (g_variant_n_children (outbox), ==, 1);
@@ -781,7 +781,7 @@ test_migration_from_v1 (Fixture      *f,
   g_clear_object (&f->cache);
   f->cache = try_open (f, dir, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (read_user_version (db), ==, 2);
+  g_assert_cmpint (read_user_version (db), ==, 3);
 
   assert_variant (store (f, "[(4, 40, 'bob', '#lobby', 'old', -1),"
                             " (6, 60, 'bob', '#lobby', 'new', 4)]"),

@@ -1,0 +1,568 @@
+/* SPDX-License-Identifier: GPL-3.0-or-later */
+/* File transfer through liaotiand, as users meet it: alice and bob each
+ * have a real liaotiand on a session bus of their own (lt-test-bus),
+ * both talking to one real liaotian-server over the chat port and its
+ * HTTP file service, driven only over D-Bus.  Every byte that arrives
+ * is compared with what was sent; every wait is bounded. */
+#include "config.h"
+
+#include "lt-test-bus.h"
+#include "lt-test-notifications.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+/* Big enough that a transfer is still under way when the test cuts it;
+ * smaller under valgrind, where everything is slower anyway. */
+#define BIG_SIZE (64 * 1024 * 1024)
+#define BIG_SIZE_VALGRIND (8 * 1024 * 1024)
+#define TRANSFER_TIMEOUT_MS 20000
+
+typedef struct
+{
+  LtTestFixture base;
+  LtTestSession *alice;
+  LtTestSession *bob;
+  char *dir; /* files to send, and the folders they arrive in */
+} Fixture;
+
+static LtTestSession *
+session_new (Fixture    *fixture,
+             const char *name)
+{
+  LtTestSession *session = lt_test_session_new (name, fixture->base.server);
+
+  lt_test_session_set_setting (session, "reconnect-max-delay", "1");
+  return session;
+}
+
+static void
+setup (Fixture      *fixture,
+       gconstpointer data)
+{
+  g_autoptr(GError) error = NULL;
+
+  lt_test_fixture_setup (&fixture->base, data);
+  fixture->alice = session_new (fixture, "alice");
+  fixture->bob = session_new (fixture, "bob");
+  fixture->dir = g_dir_make_tmp ("liaotian-files-XXXXXX", &error);
+  g_assert_no_error (error);
+}
+
+static void
+teardown (Fixture      *fixture,
+          gconstpointer data)
+{
+  g_clear_pointer (&fixture->alice, lt_test_session_free);
+  g_clear_pointer (&fixture->bob, lt_test_session_free);
+  lt_test_remove_tree (fixture->dir);
+  g_clear_pointer (&fixture->dir, g_free);
+  lt_test_fixture_teardown (&fixture->base, data);
+}
+
+#define add_test(path, func) \
+  g_test_add ((path), Fixture, NULL, setup, (func), teardown)
+
+/* Files ------------------------------------------------------------------ */
+
+static gsize
+big_size (void)
+{
+  return g_getenv ("LT_TEST_VALGRIND") != NULL ? BIG_SIZE_VALGRIND : BIG_SIZE;
+}
+
+/* Writes @size bytes that differ from file to file (@seed), so that a
+ * byte out of place shows. */
+static char *
+make_file (const char *dir,
+           const char *name,
+           gsize       size,
+           guint32     seed)
+{
+  g_autofree char *path = g_build_filename (dir, name, NULL);
+  g_autofree guint32 *block = g_new (guint32, 16384);
+  g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
+  FILE *file = fopen (path, "wb");
+  gsize left = size;
+
+  g_assert_nonnull (file);
+  while (left > 0)
+    {
+      gsize n = MIN (left, 16384 * sizeof (guint32));
+
+      for (guint i = 0; i < 16384; i++)
+        block[i] = g_rand_int (rand);
+      g_assert_cmpuint (fwrite (block, 1, n, file), ==, n);
+      left -= n;
+    }
+  g_assert_cmpint (fclose (file), ==, 0);
+  return g_steal_pointer (&path);
+}
+
+static char *
+sha256_of (const char *path)
+{
+  g_autoptr(GMappedFile) mapped = NULL;
+  g_autoptr(GError) error = NULL;
+
+  mapped = g_mapped_file_new (path, FALSE, &error);
+  g_assert_no_error (error);
+  return g_compute_checksum_for_data (G_CHECKSUM_SHA256,
+                                      (const guchar *) g_mapped_file_get_contents (mapped),
+                                      g_mapped_file_get_length (mapped));
+}
+
+static void
+assert_same_file_at (LT_TEST_LOCATION,
+                     const char *expected,
+                     const char *got)
+{
+  g_autofree char *expected_sha256 = sha256_of (expected);
+  g_autofree char *got_sha256 = NULL;
+  GStatBuf expected_stat, got_stat;
+
+  if (g_stat (got, &got_stat) != 0)
+    lt_test_fail_at (file, line, func, "Expected %s to exist, a copy of %s", got, expected);
+  g_assert_cmpint (g_stat (expected, &expected_stat), ==, 0);
+  got_sha256 = sha256_of (got);
+  if (expected_stat.st_size != got_stat.st_size || g_strcmp0 (expected_sha256, got_sha256) != 0)
+    lt_test_fail_at (file, line, func, "Expected %s to be %" G_GINT64_FORMAT " bytes with "
+                     "SHA-256 %s, got %" G_GINT64_FORMAT " bytes with %s", got,
+                     (gint64) expected_stat.st_size, expected_sha256, (gint64) got_stat.st_size,
+                     got_sha256);
+}
+
+#define assert_same_file(expected, got) assert_same_file_at (LT_TEST_HERE, (expected), (got))
+
+static char *
+make_dir (const char *parent,
+          const char *name)
+{
+  char *path = g_build_filename (parent, name, NULL);
+
+  g_assert_cmpint (g_mkdir_with_parents (path, 0700), ==, 0);
+  return path;
+}
+
+/* Signals --------------------------------------------------------------- */
+
+/* Waits up to @timeout_ms for a signal holding @expected. */
+static GVariant *
+wait_signal_within_at (LT_TEST_LOCATION,
+                       LtTestSession *session,
+                       const char    *expected,
+                       guint          timeout_ms)
+{
+  gint64 deadline = lt_test_deadline (timeout_ms);
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) taken = lt_test_session_take_signals (session, expected);
+
+      if (taken->len > 0)
+        return g_variant_ref (g_ptr_array_index (taken, 0));
+      if (!lt_test_iterate (deadline))
+        return lt_test_session_wait_signal_at (file, line, func, session, expected);
+    }
+}
+
+/* The id of a transfer's TransferStarted, with what it says checked. */
+static void
+wait_started_at (LT_TEST_LOCATION,
+                 LtTestSession *session,
+                 guint64        transfer_id,
+                 guint64        file_id,
+                 const char    *conversation,
+                 gboolean       upload,
+                 const char    *name,
+                 guint64        total)
+{
+  g_autofree char *expected = g_strdup_printf ("TransferStarted (%" G_GUINT64_FORMAT ", ",
+                                               transfer_id);
+  g_autofree char *want = g_strdup_printf ("(%" G_GUINT64_FORMAT ", %" G_GUINT64_FORMAT
+                                           ", '%s', %s, '%s', %" G_GUINT64_FORMAT ")",
+                                           transfer_id, file_id, conversation,
+                                           upload ? "true" : "false", name, total);
+  g_autoptr(GVariant) args = wait_signal_within_at (file, line, func, session, expected,
+                                                    TRANSFER_TIMEOUT_MS);
+  g_autofree char *got = g_variant_print (args, FALSE);
+
+  if (g_strcmp0 (got, want) != 0)
+    lt_test_fail_at (file, line, func, "Expected TransferStarted %s, got %s", want, got);
+}
+
+#define wait_started(session, transfer_id, file_id, conversation, upload, name, total) \
+  wait_started_at (LT_TEST_HERE, (session), (transfer_id), (file_id), (conversation), \
+                   (upload), (name), (total))
+
+/* Waits for TransferFinished of @transfer_id; checks its ok and, when
+ * it failed, that its error holds @error_part. */
+static void
+wait_finished_at (LT_TEST_LOCATION,
+                  LtTestSession *session,
+                  guint64        transfer_id,
+                  gboolean       ok,
+                  const char    *error_part)
+{
+  g_autofree char *expected = g_strdup_printf ("TransferFinished (%" G_GUINT64_FORMAT ", ",
+                                               transfer_id);
+  g_autoptr(GVariant) args = wait_signal_within_at (file, line, func, session, expected,
+                                                    TRANSFER_TIMEOUT_MS);
+  const char *error;
+  gboolean got_ok;
+
+  g_variant_get (args, "(tb&s)", NULL, &got_ok, &error);
+  if (got_ok != ok || (ok && *error != '\0')
+      || (!ok && error_part != NULL && strstr (error, error_part) == NULL))
+    lt_test_fail_at (file, line, func, "Expected transfer %" G_GUINT64_FORMAT " to end %s%s%s, "
+                     "got %s “%s”", transfer_id, ok ? "ok" : "failed",
+                     error_part ? " with " : "", error_part ? error_part : "",
+                     got_ok ? "ok" : "failed", error);
+}
+
+#define wait_finished(session, transfer_id, ok, error_part) \
+  wait_finished_at (LT_TEST_HERE, (session), (transfer_id), (ok), (error_part))
+
+/* Every TransferProgress of @transfer_id so far: done never goes down,
+ * total is @total, and the last one is (total, total). */
+static void
+assert_progress_at (LT_TEST_LOCATION,
+                    LtTestSession *session,
+                    guint64        transfer_id,
+                    guint64        total)
+{
+  g_autofree char *expected = g_strdup_printf ("TransferProgress (%" G_GUINT64_FORMAT ", ",
+                                               transfer_id);
+  g_autoptr(GPtrArray) progress = lt_test_session_take_signals (session, expected);
+  guint64 last = 0;
+
+  if (progress->len == 0)
+    lt_test_fail_at (file, line, func, "Expected TransferProgress for %" G_GUINT64_FORMAT
+                     ", got none", transfer_id);
+  for (guint i = 0; i < progress->len; i++)
+    {
+      guint64 done, got_total;
+
+      g_variant_get (g_ptr_array_index (progress, i), "(ttt)", NULL, &done, &got_total);
+      if (done < last || got_total != total || done > total)
+        lt_test_fail_at (file, line, func, "TransferProgress %u of %u: expected at least %"
+                         G_GUINT64_FORMAT " of %" G_GUINT64_FORMAT ", got %" G_GUINT64_FORMAT
+                         " of %" G_GUINT64_FORMAT, i, progress->len, last, total, done,
+                         got_total);
+      last = done;
+    }
+  if (last != total)
+    lt_test_fail_at (file, line, func, "Expected the last TransferProgress at %" G_GUINT64_FORMAT
+                     ", got %" G_GUINT64_FORMAT, total, last);
+}
+
+#define assert_progress(session, transfer_id, total) \
+  assert_progress_at (LT_TEST_HERE, (session), (transfer_id), (total))
+
+/* Waits for the FileOffered of @name in @conversation; returns its id. */
+static guint64
+wait_offered_at (LT_TEST_LOCATION,
+                 LtTestSession *session,
+                 const char    *conversation,
+                 const char    *sender,
+                 const char    *name,
+                 guint64        size)
+{
+  g_autofree char *expected = g_strdup_printf ("FileOffered ('%s', ", conversation);
+  g_autoptr(GVariant) args = wait_signal_within_at (file, line, func, session, expected,
+                                                    TRANSFER_TIMEOUT_MS);
+  const char *got_sender, *got_name;
+  guint64 file_id, got_size;
+
+  g_variant_get (args, "(&st&s&st)", NULL, &file_id, &got_sender, &got_name, &got_size);
+  if (g_strcmp0 (got_sender, sender) != 0 || g_strcmp0 (got_name, name) != 0
+      || got_size != size || file_id == 0)
+    lt_test_fail_at (file, line, func, "Expected FileOffered of “%s” (%" G_GUINT64_FORMAT
+                     " bytes) from %s, got “%s” (%" G_GUINT64_FORMAT " bytes) from %s, id %"
+                     G_GUINT64_FORMAT, name, size, sender, got_name, got_size, got_sender,
+                     file_id);
+  return file_id;
+}
+
+#define wait_offered(session, conversation, sender, name, size) \
+  wait_offered_at (LT_TEST_HERE, (session), (conversation), (sender), (name), (size))
+
+/* Waits until a TransferProgress of @transfer_id reaches @at bytes (and
+ * not the end), to cut the transfer there.  Returns the bytes done. */
+static guint64
+wait_progress_past_at (LT_TEST_LOCATION,
+                       LtTestSession *session,
+                       guint64        transfer_id,
+                       guint64        at)
+{
+  g_autofree char *expected = g_strdup_printf ("TransferProgress (%" G_GUINT64_FORMAT ", ",
+                                               transfer_id);
+  gint64 deadline = lt_test_deadline (TRANSFER_TIMEOUT_MS);
+
+  for (;;)
+    {
+      g_autoptr(GPtrArray) progress = lt_test_session_take_signals (session, expected);
+
+      for (guint i = 0; i < progress->len; i++)
+        {
+          guint64 done;
+
+          g_variant_get (g_ptr_array_index (progress, i), "(ttt)", NULL, &done, NULL);
+          if (done >= at)
+            return done;
+        }
+      if (!lt_test_iterate (deadline))
+        lt_test_fail_at (file, line, func, "Expected transfer %" G_GUINT64_FORMAT " to pass %"
+                         G_GUINT64_FORMAT " bytes within %d ms", transfer_id, at,
+                         TRANSFER_TIMEOUT_MS);
+    }
+}
+
+#define wait_progress_past(session, transfer_id, at) \
+  wait_progress_past_at (LT_TEST_HERE, (session), (transfer_id), (at))
+
+/* Steps ------------------------------------------------------------------- */
+
+static guint64
+send_file_at (LT_TEST_LOCATION,
+              LtTestSession *session,
+              const char    *to,
+              const char    *path)
+{
+  g_autoptr(GVariant) reply = lt_test_session_call_ok_at (file, line, func, session, "SendFile",
+                                                          g_variant_new ("(ss)", to, path));
+  guint64 id;
+
+  g_variant_get (reply, "(t)", &id);
+  return id;
+}
+
+#define send_file(session, to, path) send_file_at (LT_TEST_HERE, (session), (to), (path))
+
+static guint64
+accept_file_at (LT_TEST_LOCATION,
+                LtTestSession *session,
+                guint64        file_id,
+                const char    *dir)
+{
+  g_autoptr(GVariant) reply = lt_test_session_call_ok_at (file, line, func, session,
+                                                          "AcceptFile",
+                                                          g_variant_new ("(ts)", file_id, dir));
+  guint64 id;
+
+  g_variant_get (reply, "(t)", &id);
+  return id;
+}
+
+#define accept_file(session, file_id, dir) \
+  accept_file_at (LT_TEST_HERE, (session), (file_id), (dir))
+
+/* alice sends @path to bob and waits until it is uploaded and offered;
+ * returns the file id. */
+static guint64
+upload_to_bob_at (LT_TEST_LOCATION,
+                  Fixture    *fixture,
+                  const char *path,
+                  const char *name,
+                  guint64     size)
+{
+  guint64 transfer = send_file_at (file, line, func, fixture->alice, "bob", path);
+  guint64 file_id = wait_offered_at (file, line, func, fixture->bob, "alice", "alice", name,
+                                     size);
+
+  wait_started_at (file, line, func, fixture->alice, transfer, file_id, "bob", TRUE, name, size);
+  wait_finished_at (file, line, func, fixture->alice, transfer, TRUE, NULL);
+  assert_progress_at (file, line, func, fixture->alice, transfer, size);
+  return file_id;
+}
+
+#define upload_to_bob(fixture, path, name, size) \
+  upload_to_bob_at (LT_TEST_HERE, (fixture), (path), (name), (size))
+
+static void
+start_both (Fixture *fixture)
+{
+  lt_test_start_user (fixture->alice, "alice");
+  lt_test_start_user (fixture->bob, "bob");
+}
+
+/* Tests ------------------------------------------------------------------- */
+
+/* A file from alice to bob: offered to both, uploaded with progress,
+ * downloaded with progress into bob's folder, byte for byte. */
+static void
+test_private_file (Fixture      *fixture,
+                   gconstpointer data)
+{
+  g_autofree char *source = make_file (fixture->dir, "photo.bin", 3 * 1024 * 1024 + 17, 1);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *arrived = g_build_filename (inbox, "photo.bin", NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr(GVariant) history = NULL;
+  g_autoptr(GVariant) files = NULL;
+  g_autofree char *printed = NULL;
+  guint64 size = 3 * 1024 * 1024 + 17;
+  guint64 file_id, download;
+
+  start_both (fixture);
+  file_id = upload_to_bob (fixture, source, "photo.bin", size);
+  g_assert_cmpuint (wait_offered (fixture->alice, "bob", "alice", "photo.bin", size), ==,
+                    file_id);
+
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_started (fixture->bob, download, file_id, "alice", FALSE, "photo.bin", size);
+  wait_finished (fixture->bob, download, TRUE, NULL);
+  assert_progress (fixture->bob, download, size);
+  assert_same_file (source, arrived);
+  lt_test_assert_call (fixture->bob, "ListTransfers", NULL, "(@a(ttsbstt) [],)");
+
+  /* The announcement is a message of the conversation. */
+  history = lt_test_bus_call_ok (fixture->bob, "GetHistory",
+                                 g_variant_new ("(stu)", "alice", (guint64) 0, 10));
+  printed = g_variant_print (history, FALSE);
+  g_assert_nonnull (strstr (printed, "'alice', 'bob', 'photo.bin')"));
+
+  /* ListFiles knows the answer and where the file went. */
+  files = lt_test_bus_call_ok (fixture->bob, "ListFiles", g_variant_new ("(s)", "alice"));
+  g_clear_pointer (&printed, g_free);
+  printed = g_variant_print (files, FALSE);
+  expected = g_strdup_printf ("'alice', 'photo.bin', %" G_GUINT64_FORMAT ", false, 'accepted', "
+                              "'%s')", size, arrived);
+  if (strstr (printed, expected) == NULL)
+    g_error ("ListFiles: expected an entry ending %s, got %s", expected, printed);
+}
+
+/* An empty file goes and arrives empty. */
+static void
+test_empty_file (Fixture      *fixture,
+                 gconstpointer data)
+{
+  g_autofree char *source = make_file (fixture->dir, "empty.txt", 0, 2);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *arrived = g_build_filename (inbox, "empty.txt", NULL);
+  guint64 file_id, download;
+
+  start_both (fixture);
+  file_id = upload_to_bob (fixture, source, "empty.txt", 0);
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_started (fixture->bob, download, file_id, "alice", FALSE, "empty.txt", 0);
+  wait_finished (fixture->bob, download, TRUE, NULL);
+  assert_same_file (source, arrived);
+}
+
+/* A name taken in the destination: the file arrives as "name (2)", and
+ * what was there is untouched. */
+static void
+test_name_taken (Fixture      *fixture,
+                 gconstpointer data)
+{
+  g_autofree char *source = make_file (fixture->dir, "report.pdf", 5000, 3);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *existing = make_file (inbox, "report.pdf", 10, 4);
+  g_autofree char *copy = g_strdup_printf ("%s.copy", existing);
+  g_autofree char *arrived = g_build_filename (inbox, "report (2).pdf", NULL);
+  guint64 file_id, download;
+
+  g_assert_true (g_file_copy (g_file_new_for_path (existing), g_file_new_for_path (copy),
+                              G_FILE_COPY_NONE, NULL, NULL, NULL, NULL));
+  start_both (fixture);
+  file_id = upload_to_bob (fixture, source, "report.pdf", 5000);
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_finished (fixture->bob, download, TRUE, NULL);
+  assert_same_file (source, arrived);
+  assert_same_file (copy, existing);
+}
+
+/* bob declines: alice hears of it, and bob can no longer download. */
+static void
+test_reject (Fixture      *fixture,
+             gconstpointer data)
+{
+  g_autofree char *source = make_file (fixture->dir, "offer.bin", 1000, 5);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *expected = NULL;
+  guint64 file_id;
+
+  start_both (fixture);
+  file_id = upload_to_bob (fixture, source, "offer.bin", 1000);
+  lt_test_bus_call_ok (fixture->bob, "RejectFile", g_variant_new ("(t)", file_id));
+  expected = g_strdup_printf ("FileRejected ('bob', %" G_GUINT64_FORMAT ", 'bob')", file_id);
+  lt_test_wait_signal (fixture->alice, expected);
+  lt_test_assert_call_error (fixture->bob, "AcceptFile", g_variant_new ("(ts)", file_id, inbox),
+                             "FileUnavailable");
+}
+
+/* A room file needs no answer: a member downloads it at once. */
+static void
+test_room_file (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autofree char *source = make_file (fixture->dir, "slides.odp", 200000, 6);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *arrived = g_build_filename (inbox, "slides.odp", NULL);
+  guint64 transfer, file_id, download;
+
+  start_both (fixture);
+  transfer = send_file (fixture->alice, "#lobby", source);
+  file_id = wait_offered (fixture->bob, "#lobby", "alice", "slides.odp", 200000);
+  wait_finished (fixture->alice, transfer, TRUE, NULL);
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_started (fixture->bob, download, file_id, "#lobby", FALSE, "slides.odp", 200000);
+  wait_finished (fixture->bob, download, TRUE, NULL);
+  assert_same_file (source, arrived);
+}
+
+/* A file sent while bob's daemon is not running is announced when he
+ * logs in, once. */
+static void
+test_offline_announced (Fixture      *fixture,
+                        gconstpointer data)
+{
+  g_autofree char *source = make_file (fixture->dir, "later.txt", 4321, 7);
+  guint64 transfer;
+
+  start_both (fixture);
+  lt_test_stop_daemon (fixture->bob);
+  transfer = send_file (fixture->alice, "bob", source);
+  wait_finished (fixture->alice, transfer, TRUE, NULL);
+
+  lt_test_start_daemon (fixture->bob, NULL);
+  lt_test_bus_login (fixture->bob, "bob");
+  wait_offered (fixture->bob, "alice", "alice", "later.txt", 4321);
+}
+
+/* Paths that cannot be sent are refused at once. */
+static void
+test_bad_paths (Fixture      *fixture,
+                gconstpointer data)
+{
+  g_autofree char *missing = g_build_filename (fixture->dir, "missing", NULL);
+
+  start_both (fixture);
+  lt_test_assert_call_error (fixture->alice, "SendFile",
+                             g_variant_new ("(ss)", "bob", "relative/path"),
+                             "InvalidArgument");
+  lt_test_assert_call_error (fixture->alice, "SendFile", g_variant_new ("(ss)", "bob", missing),
+                             "InvalidArgument");
+  lt_test_assert_call_error (fixture->alice, "SendFile", g_variant_new ("(ss)", "bob", "/dev/null"),
+                             "InvalidArgument");
+  lt_test_assert_call_error (fixture->alice, "CancelTransfer", g_variant_new ("(t)", 999),
+                             "InvalidArgument");
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  add_test ("/daemon/files/private", test_private_file);
+  add_test ("/daemon/files/empty", test_empty_file);
+  add_test ("/daemon/files/name-taken", test_name_taken);
+  add_test ("/daemon/files/reject", test_reject);
+  add_test ("/daemon/files/room", test_room_file);
+  add_test ("/daemon/files/offline", test_offline_announced);
+  add_test ("/daemon/files/bad-paths", test_bad_paths);
+
+  return g_test_run ();
+}
