@@ -507,7 +507,7 @@ on_files_listed (GObject      *source,
     }
   else
     {
-      lt_file_list_apply_listing (self->files, g_steal_pointer (&files), own_username (self));
+      lt_file_list_apply_listing (self->files, files, own_username (self));
       show_all_files (self);
     }
 
@@ -1303,7 +1303,11 @@ lt_chat_view_dispose (GObject *object)
   g_cancellable_cancel (self->cancellable);
   g_clear_handle_id (&self->scroll_to_end_id, g_source_remove);
   if (self->files_dialog != NULL)
-    gtk_window_destroy (self->files_dialog);
+    {
+      g_object_remove_weak_pointer (G_OBJECT (self->files_dialog),
+                                    (gpointer *) &self->files_dialog);
+      gtk_window_destroy (g_steal_pointer (&self->files_dialog));
+    }
   if (self->chooser != NULL)
     gtk_native_dialog_destroy (self->chooser);
   g_clear_object (&self->chooser);

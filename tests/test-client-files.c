@@ -761,11 +761,90 @@ wait_card_at (LT_TEST_LOCATION,
 
 #define CARD(fixture, name) find_card (GTK_WIDGET ((fixture)->view), (name))
 
+/* A file manager on @session's bus (python3-dbusmock) that records
+ * FileManager1.ShowItems. */
+#define FILE_MANAGER "org.freedesktop.FileManager1"
+#define FILE_MANAGER_PATH "/org/freedesktop/FileManager1"
+#define MOCK_INTERFACE "org.freedesktop.DBus.Mock"
+
+static GSubprocess *
+start_file_manager (LtTestSession *session)
+{
+  g_autoptr(GSubprocessLauncher) launcher =
+    lt_test_session_launcher_new (session, G_SUBPROCESS_FLAGS_NONE);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autofree char *owner = NULL;
+  /* Debian's python3, where python3-dbusmock is installed. */
+  GSubprocess *mock = g_subprocess_launcher_spawn (launcher, &error, "/usr/bin/python3", "-m",
+                                                   "dbusmock", FILE_MANAGER, FILE_MANAGER_PATH,
+                                                   FILE_MANAGER, NULL);
+
+  g_assert_no_error (error);
+  owner = lt_test_wait_name_owner (session, FILE_MANAGER, NULL);
+  reply = g_dbus_connection_call_sync (lt_test_session_get_connection (session), FILE_MANAGER,
+                                       FILE_MANAGER_PATH, MOCK_INTERFACE, "AddMethod",
+                                       g_variant_new ("(sssss)", "", "ShowItems", "ass", "", ""),
+                                       NULL, G_DBUS_CALL_FLAGS_NONE, LT_TEST_TIMEOUT_MS, NULL,
+                                       &error);
+  g_assert_no_error (error);
+  return mock;
+}
+
+static void
+stop_file_manager (GSubprocess *mock)
+{
+  g_subprocess_force_exit (mock);
+  g_subprocess_wait (mock, NULL, NULL);
+  g_object_unref (mock);
+}
+
+/* The URIs of every ShowItems call so far, joined by spaces. */
+static char *
+shown_items (LtTestSession *session)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GVariant) reply = NULL;
+  g_autoptr(GVariant) calls = NULL;
+  g_autoptr(GString) uris = g_string_new (NULL);
+
+  reply = g_dbus_connection_call_sync (lt_test_session_get_connection (session), FILE_MANAGER,
+                                       FILE_MANAGER_PATH, MOCK_INTERFACE, "GetMethodCalls",
+                                       g_variant_new ("(s)", "ShowItems"),
+                                       G_VARIANT_TYPE ("(a(tav))"), G_DBUS_CALL_FLAGS_NONE,
+                                       LT_TEST_TIMEOUT_MS, NULL, &error);
+  g_assert_no_error (error);
+  calls = g_variant_get_child_value (reply, 0);
+  for (gsize i = 0; i < g_variant_n_children (calls); i++)
+    {
+      g_autoptr(GVariant) call = g_variant_get_child_value (calls, i);
+      g_autoptr(GVariant) args = g_variant_get_child_value (call, 1);
+      g_autoptr(GVariant) boxed = g_variant_get_child_value (args, 0);
+      g_autoptr(GVariant) items = g_variant_get_variant (boxed);
+      g_autofree const char **strv = g_variant_get_strv (items, NULL);
+      g_autofree char *joined = g_strjoinv (" ", (char **) strv);
+
+      g_string_append_printf (uris, "%s%s", uris->len > 0 ? " " : "", joined);
+    }
+  return g_string_free (g_steal_pointer (&uris), FALSE);
+}
+
+static gboolean
+shows_items (LtTestSession *session,
+             const char    *expected,
+             char         **got)
+{
+  g_free (*got);
+  *got = shown_items (session);
+  return g_strcmp0 (*got, expected) == 0;
+}
+
 /* Tests -------------------------------------------------------------------------- */
 
 /* alice sends bob a file: bob's conversation shows its card with
  * Accept and Reject; Accept downloads it into his Downloads folder,
- * the progress bar fills, and Open and Show in Folder appear. */
+ * the progress bar fills, and Open and Show in Folder appear.  Show
+ * in Folder asks the file manager on the session bus to show it. */
 static void
 test_accept (Fixture      *fixture,
              gconstpointer data)
@@ -774,6 +853,10 @@ test_accept (Fixture      *fixture,
   g_autofree char *expected_path = g_build_filename (fixture->bob_downloads, "report.pdf", NULL);
   double largest_fraction = 0;
   LtFileCard *card;
+  GSubprocess *file_manager;
+  g_autoptr(GFile) expected_file = g_file_new_for_path (expected_path);
+  g_autofree char *expected_uri = g_file_get_uri (expected_file);
+  g_autofree char *shown = NULL;
 
   show_view (fixture, fixture->bob_chat, "alice");
   send_file (fixture->alice, "bob", path);
@@ -801,6 +884,12 @@ test_accept (Fixture      *fixture,
     lt_test_fail ("Expected the file at %s, the daemon says %s", expected_path,
                   lt_file_get_path (view_file (fixture, "report.pdf")));
   assert_same_bytes (path, expected_path);
+
+  file_manager = start_file_manager (fixture->bob);
+  click (CARD (fixture, "report.pdf"), "show");
+  wait_for (shows_items (fixture->bob, expected_uri, &shown),
+            "Expected the file manager to be asked to show %s, got “%s”", expected_uri, shown);
+  stop_file_manager (file_manager);
 }
 
 /* A conversation opened after files came shows them from GetHistory
