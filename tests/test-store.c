@@ -1333,6 +1333,64 @@ test_files_stale (Fixture      *f,
   g_assert_cmpint (((LtFile *) g_ptr_array_index (stale, 0))->id, ==, old);
 }
 
+/* A database that a server of schema version 1 wrote (its dump is
+ * tests/data/store-v1.sql), opened by this store: it is migrated, keeps
+ * its users, rooms, friends, messages and delivery state, and holds
+ * files. */
+static void
+test_open_migrate_v1 (Fixture      *f,
+                      gconstpointer data)
+{
+  g_autofree char *dump_path = g_test_build_filename (G_TEST_DIST, "data", "store-v1.sql", NULL);
+  g_autofree char *dump = NULL;
+  g_autofree char *version = NULL;
+  g_autoptr(sqlite3) db = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(LtUser) bob = NULL;
+  g_autoptr(LtMessage) announcement = NULL;
+  gint64 file_id;
+
+  g_file_get_contents (dump_path, &dump, NULL, &error);
+  g_assert_no_error (error);
+  g_clear_object (&f->store);
+  g_free (f->path);
+  f->path = g_build_filename (f->dir, "v1.db", NULL);
+  db = open_raw (f->path);
+  raw_exec (db, dump);
+  version = raw_column (db, "PRAGMA user_version", 0);
+  g_assert_cmpstr (version, ==, "1");
+  g_clear_pointer (&db, sqlite3_close);
+  g_clear_pointer (&version, g_free);
+
+  f->store = open_store (f->path);
+  db = open_raw (f->path);
+  version = raw_column (db, "PRAGMA user_version", 0);
+  g_assert_cmpstr (version, ==, "2");
+
+  bob = lt_store_lookup_user (f->store, "bob", &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (bob->nickname, ==, "Bob");
+  g_assert_cmpstr (bob->phone, ==, "+15550100");
+  g_assert_true (g_str_has_prefix (bob->password_hash, "$argon2id$"));
+  assert_friends (f, "alice", STRV ("bob"));
+  assert_user_rooms (f, "bob", STRV ("#lobby", "#tea"));
+  /* History is newest first. */
+  assert_history (f, "alice", "bob", STRV ("unread by bob", "hello alice", "hello bob"));
+  assert_history (f, "bob", "#tea", STRV ("tea time"));
+  assert_pending (f, "alice", EMPTY_STRV);
+  assert_pending (f, "bob", STRV ("hello bob", "unread by bob"));
+  /* Message ids go on from where version 1 left them. */
+  g_assert_cmpint (send_message (f, "bob", "alice", "after the upgrade"), ==, 6);
+
+  file_id = offer_file (f, "alice", "bob", "report.pdf");
+  announcement = finish_file (f, file_id);
+  g_assert_cmpint (announcement->id, ==, 7);
+  assert_pending (f, "bob", STRV ("hello bob", "unread by bob", "report.pdf"));
+  assert_history (f, "alice", "bob",
+                  STRV ("report.pdf", "after the upgrade", "unread by bob", "hello alice",
+                        "hello bob"));
+}
+
 static void
 add_test (const char *path,
           void (*test) (Fixture *, gconstpointer))
@@ -1353,6 +1411,7 @@ main (int   argc,
   add_test ("/store/open/closed", test_open_closed);
   add_test ("/store/open/query-plans", test_open_query_plans);
   add_test ("/store/open/reopen-keeps-everything", test_reopen_keeps_everything);
+  add_test ("/store/open/migrate-v1", test_open_migrate_v1);
   add_test ("/store/users/create", test_users_create);
   add_test ("/store/users/taken", test_users_taken);
   add_test ("/store/users/password-hash", test_users_password_hash);
