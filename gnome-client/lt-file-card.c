@@ -119,6 +119,8 @@ show_file (LtFileCard *self)
   details = lt_file_dup_details (self->file);
   gtk_image_set_from_gicon (self->icon, icon);
   gtk_label_set_label (self->name_label, lt_file_get_name (self->file));
+  /* A long name is ellipsized in the middle: the whole of it here. */
+  gtk_widget_set_tooltip_text (GTK_WIDGET (self->name_label), lt_file_get_name (self->file));
   gtk_label_set_label (self->details_label, details);
   show_transfer (self);
   show_actions (self);

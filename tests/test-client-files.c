@@ -921,7 +921,8 @@ test_history (Fixture      *fixture,
   if (g_strcmp0 (card_status (CARD (fixture, "first.txt")), "You rejected this file") != 0)
     lt_test_fail ("Expected first.txt to say “You rejected this file”, got “%s”",
                   card_status (CARD (fixture, "first.txt")));
-  if (count_messages_of (fixture, "first.txt") != 1 || count_messages_of (fixture, "second.txt") != 1
+  if (count_messages_of (fixture, "first.txt") != 1
+      || count_messages_of (fixture, "second.txt") != 1
       || count_messages_of (fixture, "between the files") != 1)
     lt_test_fail ("Expected each file and the text once, got %u, %u and %u",
                   count_messages_of (fixture, "first.txt"),
