@@ -4,7 +4,8 @@
  * It holds the proxy to liaotiand (org.liaotian.Chat1) and the windows
  * of the private chats, one per peer, ever: a message from a peer, a
  * click on the daemon's notification (app.open-chat) or activating the
- * peer in the main window all present the same window. */
+ * peer in the main window all present the same window; so does a file
+ * the peer sends. */
 #include "config.h"
 
 #include "lt-application.h"
@@ -113,6 +114,21 @@ on_message_received (LtChat1       *chat,
   lt_application_open_chat (self, conversation);
 }
 
+/* A file from a peer is a message too: it pops their window. */
+static void
+on_file_offered (LtChat1       *chat,
+                 const char    *conversation,
+                 guint64        file_id,
+                 const char    *sender,
+                 const char    *name,
+                 guint64        size,
+                 LtApplication *self)
+{
+  if (*conversation == '#' || g_strcmp0 (sender, lt_chat1_get_username (chat)) == 0)
+    return;
+  lt_application_open_chat (self, conversation);
+}
+
 static void
 on_unread_listed (GObject      *source,
                   GAsyncResult *result,
@@ -168,6 +184,7 @@ on_proxy_ready (GObject      *source,
 
   g_signal_connect_object (self->chat, "message-received", G_CALLBACK (on_message_received),
                            self, 0);
+  g_signal_connect_object (self->chat, "file-offered", G_CALLBACK (on_file_offered), self, 0);
   g_signal_connect_object (self->chat, "notify::state", G_CALLBACK (update_logout_action),
                            self, G_CONNECT_SWAPPED);
   update_logout_action (self);
