@@ -834,7 +834,7 @@ transfer_save_job (LtDaemonCache *self,
 
   g_variant_get (args, "(tbt&s&s&s&s&s&stt&s)", &transfer_id, &upload, &file_id, &conversation,
                  &name, &path, &part, &result, &state, &done, &total, &manifest);
-  if (!lt_sqlite_execute (self->sqlite, STMT_TRANSFER_SAVE, error, "xxxsssssxxxs",
+  if (!lt_sqlite_execute (self->sqlite, STMT_TRANSFER_SAVE, error, "xxxssssssxxs",
                           (gint64) transfer_id, (gint64) upload, (gint64) file_id, conversation,
                           name, path, part, result, state, (gint64) done, (gint64) total,
                           manifest))

@@ -1270,7 +1270,7 @@ open_in_folder (Sink    *sink,
     return dir_fd;
 
   fd = openat (dir_fd, components[n - 1],
-               O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+               O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0)
     set_errno_error (error, errno, "Cannot write", sink->path);
   close (dir_fd);
@@ -1290,7 +1290,7 @@ open_sink_thread (GTask        *task,
   if (sink->path != NULL)
     sink->fd = open_in_folder (sink, &error);
   else
-    sink->fd = open (sink->root, O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+    sink->fd = open (sink->root, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (sink->fd < 0 && error == NULL)
     set_errno_error (&error, errno, "Cannot write", sink->root);
   if (sink->fd < 0)
@@ -1866,6 +1866,17 @@ list_entries (Transfer *t)
                         transfer_ref (t));
 }
 
+/* A folder's entries are listed once, then its entries downloaded. */
+static void
+list_or_download (Transfer *t)
+{
+  if (is_folder (t) && !json_object_get_boolean_member_with_default (t->manifest, "listed",
+                                                                       FALSE))
+    list_entries (t);
+  else
+    download_entry (t);
+}
+
 static void
 on_download_token (GObject      *source,
                    GAsyncResult *result,
@@ -1873,13 +1884,8 @@ on_download_token (GObject      *source,
 {
   g_autoptr(Transfer) t = user_data;
 
-  if (!take_grant (t, source, result, "download_url"))
-    return;
-  if (is_folder (t) && !json_object_get_boolean_member_with_default (t->manifest, "listed",
-                                                                       FALSE))
-    list_entries (t);
-  else
-    download_entry (t);
+  if (take_grant (t, source, result, "download_url"))
+    list_or_download (t);
 }
 
 /* file_accept again gives a fresh token, also after a restart. */
@@ -1891,7 +1897,7 @@ start_download (Transfer *t)
   if (t->token != NULL && t->url != NULL)
     {
       begin_step (t);
-      download_entry (t);
+      list_or_download (t);
       return;
     }
   json_object_set_int_member (params, "file_id", t->file_id);
@@ -1907,6 +1913,7 @@ advance (Transfer *t)
   if (t->owner == NULL || is_finished (t) || t->cancellable != NULL)
     return;
   g_clear_handle_id (&t->retry_id, g_source_remove);
+  g_debug ("Transfer %" G_GUINT64_FORMAT ": %s", t->id, t->state);
 
   if (g_str_equal (t->state, STATE_HASHING))
     {
@@ -1999,6 +2006,7 @@ on_transfers_listed (GObject      *source,
       g_variant_unref (row);
     }
   self->loaded = TRUE;
+  g_debug ("%u transfers in the cache", g_hash_table_size (self->transfers));
   advance_all (self);
 }
 

@@ -11,6 +11,7 @@
 
 #include <glib/gstdio.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Big enough that a transfer is still under way when the test cuts it;
  * smaller under valgrind, where everything is slower anyway. */
@@ -550,6 +551,208 @@ test_bad_paths (Fixture      *fixture,
                              "InvalidArgument");
 }
 
+/* Cuts ------------------------------------------------------------------------ */
+
+/* The file id of an upload's TransferStarted. */
+static guint64
+wait_upload_started_at (LT_TEST_LOCATION,
+                        LtTestSession *session,
+                        guint64        transfer_id)
+{
+  g_autofree char *expected = g_strdup_printf ("TransferStarted (%" G_GUINT64_FORMAT ", ",
+                                               transfer_id);
+  g_autoptr(GVariant) args = wait_signal_within_at (file, line, func, session, expected,
+                                                    TRANSFER_TIMEOUT_MS);
+  guint64 file_id;
+
+  g_variant_get (args, "(tt&sb&st)", NULL, &file_id, NULL, NULL, NULL, NULL);
+  return file_id;
+}
+
+#define wait_upload_started(session, transfer_id) \
+  wait_upload_started_at (LT_TEST_HERE, (session), (transfer_id))
+
+/* Stops the server (SIGSTOP) once @transfer_id is under way, and checks
+ * that it was cut before its end. */
+static void
+freeze_server_mid_transfer_at (LT_TEST_LOCATION,
+                               Fixture       *fixture,
+                               LtTestSession *session,
+                               guint64        transfer_id,
+                               guint64        size)
+{
+  guint64 done = wait_progress_past_at (file, line, func, session, transfer_id, 1);
+
+  lt_test_server_freeze (fixture->base.server);
+  if (done >= size)
+    lt_test_fail_at (file, line, func, "Expected to cut transfer %" G_GUINT64_FORMAT " before "
+                     "its end, but it had moved all %" G_GUINT64_FORMAT " bytes", transfer_id,
+                     size);
+  g_test_message ("Cut transfer %" G_GUINT64_FORMAT " at %" G_GUINT64_FORMAT " of %"
+                  G_GUINT64_FORMAT " bytes", transfer_id, done, size);
+}
+
+#define freeze_server_mid_transfer(fixture, session, transfer_id, size) \
+  freeze_server_mid_transfer_at (LT_TEST_HERE, (fixture), (session), (transfer_id), (size))
+
+/* The server dies mid-upload and comes back: the upload goes on from
+ * what the server kept (HEAD), and arrives whole. */
+static void
+test_server_restart_upload (Fixture      *fixture,
+                            gconstpointer data)
+{
+  gsize size = big_size ();
+  g_autofree char *source = make_file (fixture->dir, "big.bin", size, 8);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *arrived = g_build_filename (inbox, "big.bin", NULL);
+  guint64 transfer, file_id, download;
+
+  start_both (fixture);
+  transfer = send_file (fixture->alice, "bob", source);
+  file_id = wait_upload_started (fixture->alice, transfer);
+  freeze_server_mid_transfer (fixture, fixture->alice, transfer, size);
+  lt_test_server_kill (fixture->base.server);
+  lt_test_server_start (fixture->base.server);
+
+  wait_finished (fixture->alice, transfer, TRUE, NULL);
+  assert_progress (fixture->alice, transfer, size);
+  g_assert_cmpuint (wait_offered (fixture->bob, "alice", "alice", "big.bin", size), ==, file_id);
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_finished (fixture->bob, download, TRUE, NULL);
+  assert_same_file (source, arrived);
+}
+
+/* The server dies mid-download and comes back: the download goes on
+ * with Range from its part file. */
+static void
+test_server_restart_download (Fixture      *fixture,
+                              gconstpointer data)
+{
+  gsize size = big_size ();
+  g_autofree char *source = make_file (fixture->dir, "big.bin", size, 9);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *arrived = g_build_filename (inbox, "big.bin", NULL);
+  guint64 file_id, download;
+
+  start_both (fixture);
+  file_id = upload_to_bob (fixture, source, "big.bin", size);
+  download = accept_file (fixture->bob, file_id, inbox);
+  freeze_server_mid_transfer (fixture, fixture->bob, download, size);
+  lt_test_server_kill (fixture->base.server);
+  lt_test_server_start (fixture->base.server);
+
+  wait_finished (fixture->bob, download, TRUE, NULL);
+  assert_progress (fixture->bob, download, size);
+  assert_same_file (source, arrived);
+}
+
+/* liaotiand is stopped mid-transfer and started again: after the next
+ * login the transfers go on from the cache, under the same ids. */
+static void
+test_daemon_restart (Fixture      *fixture,
+                     gconstpointer data)
+{
+  gsize size = big_size ();
+  g_autofree char *source = make_file (fixture->dir, "big.bin", size, 10);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *arrived = g_build_filename (inbox, "big.bin", NULL);
+  g_autofree char *listed = NULL;
+  g_autoptr(GVariant) transfers = NULL;
+  guint64 upload, file_id, download;
+
+  start_both (fixture);
+  upload = send_file (fixture->alice, "bob", source);
+  wait_progress_past (fixture->alice, upload, 1);
+  lt_test_stop_daemon (fixture->alice);
+  lt_test_start_daemon (fixture->alice, NULL);
+  lt_test_bus_login (fixture->alice, "alice");
+  wait_finished (fixture->alice, upload, TRUE, NULL);
+  file_id = wait_offered (fixture->bob, "alice", "alice", "big.bin", size);
+
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_progress_past (fixture->bob, download, 1);
+  lt_test_stop_daemon (fixture->bob);
+  lt_test_start_daemon (fixture->bob, NULL);
+  lt_test_bus_login (fixture->bob, "bob");
+  transfers = lt_test_bus_call_ok (fixture->bob, "ListTransfers", NULL);
+  listed = g_variant_print (transfers, FALSE);
+  wait_finished (fixture->bob, download, TRUE, NULL);
+  assert_same_file (source, arrived);
+  /* Listed until it finished, unless it finished before the call. */
+  if (strstr (listed, "'big.bin'") == NULL && strcmp (listed, "([],)") != 0)
+    g_error ("ListTransfers after the restart: expected the download or nothing, got %s",
+             listed);
+}
+
+/* Cancelling an upload and a download: TransferFinished says so, and
+ * the download's part file is gone. */
+static void
+test_cancel (Fixture      *fixture,
+             gconstpointer data)
+{
+  gsize size = big_size ();
+  g_autofree char *source = make_file (fixture->dir, "big.bin", size, 11);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *part = g_build_filename (inbox, "big.bin.part", NULL);
+  guint64 upload, file_id, download;
+  gint64 deadline;
+
+  start_both (fixture);
+  upload = send_file (fixture->alice, "bob", source);
+  lt_test_bus_call_ok (fixture->alice, "CancelTransfer", g_variant_new ("(t)", upload));
+  wait_finished (fixture->alice, upload, FALSE, "Cancel");
+  lt_test_assert_call (fixture->alice, "ListTransfers", NULL, "(@a(ttsbstt) [],)");
+  lt_test_assert_call_error (fixture->alice, "CancelTransfer", g_variant_new ("(t)", upload),
+                             "InvalidArgument");
+
+  file_id = upload_to_bob (fixture, source, "big.bin", size);
+  download = accept_file (fixture->bob, file_id, inbox);
+  lt_test_server_freeze (fixture->base.server);
+  lt_test_bus_call_ok (fixture->bob, "CancelTransfer", g_variant_new ("(t)", download));
+  wait_finished (fixture->bob, download, FALSE, "Cancel");
+  lt_test_server_unfreeze (fixture->base.server);
+  deadline = lt_test_deadline (LT_TEST_BUS_TIMEOUT_MS);
+  while (g_file_test (part, G_FILE_TEST_EXISTS))
+    if (!lt_test_iterate (deadline))
+      g_error ("Expected %s to be deleted after the cancel, it is still there", part);
+}
+
+/* A folder with nested files and an empty folder arrives whole, under
+ * its name; a symbolic link in it is not followed nor sent. */
+static void
+test_folder (Fixture      *fixture,
+             gconstpointer data)
+{
+  g_autofree char *album = make_dir (fixture->dir, "album");
+  g_autofree char *sub = make_dir (album, "sub");
+  g_autofree char *deeper = make_dir (sub, "deeper");
+  g_autofree char *empty = make_dir (album, "empty");
+  g_autofree char *a = make_file (album, "a.txt", 100, 12);
+  g_autofree char *b = make_file (sub, "b.bin", 300000, 13);
+  g_autofree char *c = make_file (deeper, "c.txt", 0, 14);
+  g_autofree char *link = g_build_filename (album, "passwd", NULL);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *got_a = g_build_filename (inbox, "album", "a.txt", NULL);
+  g_autofree char *got_b = g_build_filename (inbox, "album", "sub", "b.bin", NULL);
+  g_autofree char *got_c = g_build_filename (inbox, "album", "sub", "deeper", "c.txt", NULL);
+  g_autofree char *got_empty = g_build_filename (inbox, "album", "empty", NULL);
+  g_autofree char *got_link = g_build_filename (inbox, "album", "passwd", NULL);
+  guint64 file_id, download;
+
+  g_assert_cmpint (symlink ("/etc/passwd", link), ==, 0);
+  start_both (fixture);
+  file_id = upload_to_bob (fixture, album, "album", 300100);
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_started (fixture->bob, download, file_id, "alice", FALSE, "album", 300100);
+  wait_finished (fixture->bob, download, TRUE, NULL);
+  assert_progress (fixture->bob, download, 300100);
+  assert_same_file (a, got_a);
+  assert_same_file (b, got_b);
+  assert_same_file (c, got_c);
+  g_assert_true (g_file_test (got_empty, G_FILE_TEST_IS_DIR));
+  g_assert_false (g_file_test (got_link, G_FILE_TEST_EXISTS));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -563,6 +766,11 @@ main (int   argc,
   add_test ("/daemon/files/room", test_room_file);
   add_test ("/daemon/files/offline", test_offline_announced);
   add_test ("/daemon/files/bad-paths", test_bad_paths);
+  add_test ("/daemon/files/folder", test_folder);
+  add_test ("/daemon/files/cancel", test_cancel);
+  add_test ("/daemon/files/server-restart-upload", test_server_restart_upload);
+  add_test ("/daemon/files/server-restart-download", test_server_restart_download);
+  add_test ("/daemon/files/daemon-restart", test_daemon_restart);
 
   return g_test_run ();
 }
