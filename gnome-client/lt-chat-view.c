@@ -62,7 +62,6 @@ struct _LtChatView
   gboolean composing;    /* an input method has text in preedit */
   gboolean listing_files;     /* a ListFiles call is under way */
   gboolean list_files_again;  /* and something changed since it was made */
-  gboolean transfers_listed;  /* ListTransfers was asked, once */
   guint scroll_to_end_id;
 
   /* The template's children; overlay and composer, its direct
@@ -512,12 +511,6 @@ on_files_listed (GObject      *source,
     }
 
   self->listing_files = FALSE;
-  if (!self->transfers_listed)
-    {
-      self->transfers_listed = TRUE;
-      lt_chat1_call_list_transfers (self->chat, self->cancellable, on_transfers_listed,
-                                    g_object_ref (self));
-    }
   if (self->list_files_again)
     {
       self->list_files_again = FALSE;
@@ -622,7 +615,11 @@ watch_files (LtChatView *self)
                            self, 0);
   g_signal_connect_object (self->chat, "transfer-finished", G_CALLBACK (on_transfer_finished),
                            self, 0);
+  /* Each on its own: ListFiles may wait for the server, ListTransfers
+   * never does. */
   list_files (self);
+  lt_chat1_call_list_transfers (self->chat, self->cancellable, on_transfers_listed,
+                                g_object_ref (self));
 }
 
 /* Sending files ------------------------------------------------------------ */

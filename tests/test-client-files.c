@@ -1120,6 +1120,34 @@ test_cancel_upload (Fixture      *fixture,
     lt_test_fail ("Expected no cancel button once cancelled, there is one");
 }
 
+/* A view made while an upload waits (the server is frozen: no offer is
+ * taken) shows it from ListTransfers, with its cancel button; once the
+ * server is back, the same card is the announced file, once. */
+static void
+test_restore_upload (Fixture      *fixture,
+                     gconstpointer data)
+{
+  g_autofree char *path = make_file (fixture, "waiting.txt", 5000);
+
+  lt_test_server_freeze (fixture->base.server);
+  send_file (fixture->alice, "bob", path);
+  show_view (fixture, fixture->alice_chat, "bob");
+  wait_for (card_buttons_are (CARD (fixture, "waiting.txt"), "cancel"),
+            "Expected the waiting upload restored with a cancel button, got: %s",
+            card_buttons (CARD (fixture, "waiting.txt")));
+
+  lt_test_server_unfreeze (fixture->base.server);
+  wait_offered (fixture->bob, "alice", "waiting.txt");
+  wait_within (TRANSFER_TIMEOUT_MS,
+               g_strcmp0 (card_status (CARD (fixture, "waiting.txt")), "Waiting for bob to accept")
+               == 0 && lt_file_get_message_id (view_file (fixture, "waiting.txt")) != 0,
+               "Expected the announced waiting.txt “Waiting for bob to accept”, got “%s”",
+               card_status (CARD (fixture, "waiting.txt")));
+  if (count_messages_of (fixture, "waiting.txt") != 1)
+    lt_test_fail ("Expected waiting.txt once in the conversation, got it %u times",
+                  count_messages_of (fixture, "waiting.txt"));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -1147,6 +1175,7 @@ main (int   argc,
   add_test ("drop-folder", test_drop_folder);
   add_test ("file-list", test_file_list);
   add_test ("cancel-upload", test_cancel_upload);
+  add_test ("restore-upload", test_restore_upload);
 
   status = g_test_run ();
 
