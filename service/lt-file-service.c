@@ -33,16 +33,21 @@
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <libsoup/soup.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 
 #define WRITE_BUFFER (256 * 1024)
 #define READ_CHUNK (256 * 1024)
+#define LISTEN_BACKLOG 128
 
 struct _LtFileService
 {
   GObject parent_instance;
 
   LtServer *server; /* not owned: the server owns the service */
+  GTlsCertificate *certificate; /* NULL: plain HTTP */
+  GSocketService *listener;
   SoupServer *soup;
   GHashTable *uploads; /* "FILE/INDEX" of the uploads running, owned keys */
   guint sweep_id;
@@ -1158,6 +1163,103 @@ start_sweeping (LtFileService *self)
   self->sweep_id = g_timeout_add_seconds (interval, on_sweep_timeout, self);
 }
 
+/* Connections --------------------------------------------------------- */
+
+/* The connections are accepted here and handed to libsoup, because
+ * libsoup 3.2.3's own listener keeps a reference to every socket it
+ * accepts (fixed upstream after 3.2.3). */
+
+static void
+serve_connection (LtFileService     *self,
+                  GIOStream         *stream,
+                  GSocketConnection *connection)
+{
+  g_autoptr(GSocketAddress) local = g_socket_connection_get_local_address (connection, NULL);
+  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
+  g_autoptr(GError) error = NULL;
+
+  /* No addresses: the client is gone already. */
+  if (local == NULL || remote == NULL)
+    return;
+
+  if (!soup_server_accept_iostream (self->soup, stream, local, remote, &error))
+    g_warning ("File service: cannot serve a connection: %s", error->message);
+}
+
+static void
+on_handshake_done (GObject      *source,
+                   GAsyncResult *result,
+                   gpointer      user_data)
+{
+  g_autoptr(LtFileService) self = user_data;
+  g_autoptr(GSocketConnection) connection = NULL;
+  g_autoptr(GError) error = NULL;
+
+  if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (source), result, &error))
+    {
+      g_debug ("File service: TLS handshake failed: %s", error->message);
+      return;
+    }
+  if (self->listener == NULL)
+    return;
+
+  g_object_get (source, "base-io-stream", &connection, NULL);
+  g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
+  serve_connection (self, G_IO_STREAM (source), connection);
+}
+
+/* HTTPS only, with the chat port's certificate. */
+static void
+start_tls (LtFileService     *self,
+           GSocketConnection *connection)
+{
+  g_autoptr(GIOStream) tls = NULL;
+  g_autoptr(GError) error = NULL;
+
+  tls = g_tls_server_connection_new (G_IO_STREAM (connection), self->certificate, &error);
+  if (tls == NULL)
+    {
+      g_warning ("File service: cannot start TLS: %s", error->message);
+      return;
+    }
+
+  /* As libsoup's listener: HTTP itself says where a body ends. */
+  g_object_set (tls, "require-close-notify", FALSE, NULL);
+  /* A client that does not finish its handshake in that time is
+   * dropped: the socket's timeout fails the handshake's reads. */
+  g_socket_set_timeout (g_socket_connection_get_socket (connection),
+                        self->server->config->login_timeout);
+  g_tls_connection_handshake_async (G_TLS_CONNECTION (tls), G_PRIORITY_DEFAULT, NULL,
+                                    on_handshake_done, g_object_ref (self));
+}
+
+static gboolean
+on_incoming (GSocketService    *listener,
+             GSocketConnection *connection,
+             GObject           *source_object,
+             LtFileService     *self)
+{
+  g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
+                       NULL);
+  if (self->certificate != NULL)
+    start_tls (self, connection);
+  else
+    serve_connection (self, G_IO_STREAM (connection), connection);
+  return TRUE;
+}
+
+static void
+close_listener (LtFileService *self)
+{
+  if (self->listener == NULL)
+    return;
+
+  g_signal_handlers_disconnect_by_data (self->listener, self);
+  g_socket_service_stop (self->listener);
+  g_socket_listener_close (G_SOCKET_LISTENER (self->listener));
+  g_clear_object (&self->listener);
+}
+
 /* The service --------------------------------------------------------- */
 
 static void
@@ -1166,9 +1268,11 @@ lt_file_service_dispose (GObject *object)
   LtFileService *self = LT_FILE_SERVICE (object);
 
   g_clear_handle_id (&self->sweep_id, g_source_remove);
+  close_listener (self);
   if (self->soup != NULL)
     soup_server_disconnect (self->soup);
   g_clear_object (&self->soup);
+  g_clear_object (&self->certificate);
 
   G_OBJECT_CLASS (lt_file_service_parent_class)->dispose (object);
 }
@@ -1207,8 +1311,8 @@ lt_file_service_new (LtServer        *server,
   LtFileService *self = g_object_new (LT_TYPE_FILE_SERVICE, NULL);
 
   self->server = server;
-  self->soup = soup_server_new ("server-header", "liaotian-server/" PACKAGE_VERSION,
-                                "tls-certificate", certificate, NULL);
+  g_set_object (&self->certificate, certificate);
+  self->soup = soup_server_new ("server-header", "liaotian-server/" PACKAGE_VERSION, NULL);
   soup_server_add_early_handler (self->soup, "/files", on_put_headers, self, NULL);
   soup_server_add_handler (self->soup, "/files", on_request, self, NULL);
   return self;
@@ -1223,23 +1327,19 @@ lt_file_service_listen (LtFileService *self,
 {
   g_autoptr(GSocketAddress) socket_address = g_inet_socket_address_new (address, port);
   g_autoptr(GSocketAddress) bound = NULL;
-  SoupServerListenOptions options = 0;
-  GSList *listeners;
 
   g_return_val_if_fail (LT_IS_FILE_SERVICE (self), FALSE);
+  g_return_val_if_fail (self->listener == NULL, FALSE);
 
-  if (soup_server_get_tls_certificate (self->soup) != NULL)
-    options |= SOUP_SERVER_LISTEN_HTTPS;
-  if (!soup_server_listen (self->soup, socket_address, options, error))
+  self->listener = g_socket_service_new ();
+  g_socket_listener_set_backlog (G_SOCKET_LISTENER (self->listener), LISTEN_BACKLOG);
+  if (!g_socket_listener_add_address (G_SOCKET_LISTENER (self->listener), socket_address,
+                                      G_SOCKET_TYPE_STREAM, G_SOCKET_PROTOCOL_TCP, NULL, &bound,
+                                      error))
     return FALSE;
 
-  /* Not soup_server_get_uris(): libsoup 3.2 leaks an address in it. */
-  listeners = soup_server_get_listeners (self->soup);
-  bound = g_socket_get_local_address (listeners->data, error);
-  g_slist_free (listeners);
-  if (bound == NULL)
-    return FALSE;
-
+  g_signal_connect (self->listener, "incoming", G_CALLBACK (on_incoming), self);
+  g_socket_service_start (self->listener);
   *bound_port = g_inet_socket_address_get_port (G_INET_SOCKET_ADDRESS (bound));
   start_sweeping (self);
   return TRUE;
@@ -1252,5 +1352,6 @@ lt_file_service_stop (LtFileService *self)
   g_return_if_fail (LT_IS_FILE_SERVICE (self));
 
   g_clear_handle_id (&self->sweep_id, g_source_remove);
+  close_listener (self);
   soup_server_disconnect (self->soup);
 }

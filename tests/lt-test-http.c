@@ -15,15 +15,27 @@ lt_test_reply_free (LtTestReply *reply)
   g_free (reply);
 }
 
+/* HTTPS when the server has TLS. */
 static char *
 http_url (LtTestServer *server,
           const char   *path)
 {
   const char *address = lt_test_server_get_address (server);
   gboolean v6 = strchr (address, ':') != NULL;
+  gboolean tls = lt_test_server_get_certificate (server) != NULL;
 
-  return g_strdup_printf ("http://%s%s%s:%u%s", v6 ? "[" : "", address, v6 ? "]" : "",
-                          lt_test_server_get_http_port (server), path);
+  return g_strdup_printf ("%s://%s%s%s:%u%s", tls ? "https" : "http", v6 ? "[" : "", address,
+                          v6 ? "]" : "", lt_test_server_get_http_port (server), path);
+}
+
+/* Trusts the test server's own self-signed certificate, and no other. */
+static gboolean
+on_accept_certificate (SoupMessage         *msg,
+                       GTlsCertificate     *certificate,
+                       GTlsCertificateFlags errors,
+                       gpointer             user_data)
+{
+  return g_tls_certificate_is_same (certificate, user_data);
 }
 
 /* Its timeout bounds every read and write. */
@@ -42,7 +54,11 @@ lt_test_http_message (LtTestServer *server,
 {
   g_autofree char *url = http_url (server, path);
   SoupMessage *msg = soup_message_new (method, url);
+  GTlsCertificate *certificate = lt_test_server_get_certificate (server);
 
+  if (certificate != NULL)
+    g_signal_connect_object (msg, "accept-certificate", G_CALLBACK (on_accept_certificate),
+                             certificate, 0);
   if (token != NULL)
     {
       g_autofree char *authorization = g_strconcat ("Bearer ", token, NULL);

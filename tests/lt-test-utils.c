@@ -845,6 +845,13 @@ lt_test_server_get_http_port (LtTestServer *self)
   return self->http_port;
 }
 
+/* The server's self-signed certificate; NULL without TLS. */
+GTlsCertificate *
+lt_test_server_get_certificate (LtTestServer *self)
+{
+  return self->certificate;
+}
+
 /* The process of the running server (under valgrind: valgrind's, which
  * is the server's own process). */
 GPid

@@ -88,6 +88,7 @@ const char *lt_test_server_get_address (LtTestServer *server);
 guint16 lt_test_server_get_port (LtTestServer *server);
 guint16 lt_test_server_get_http_port (LtTestServer *server);
 GPid lt_test_server_get_pid (LtTestServer *server);
+GTlsCertificate *lt_test_server_get_certificate (LtTestServer *server);
 char *lt_test_server_wait_mail (LtTestServer *server,
                                 char        **path);
 int lt_test_run_server_expect_failure (const char * const *args,

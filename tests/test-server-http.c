@@ -940,6 +940,32 @@ test_stale_offer (LtTestFixture *fixture,
   lt_test_assert_get (server, done->url, token, SOUP_STATUS_OK, "complete");
 }
 
+static const LtTestServerOptions tls_server = { .tls = TRUE };
+
+/* With TLS on the chat port, the file service speaks HTTPS, with the
+ * same certificate, and nothing else. */
+static void
+test_https (LtTestFixture *fixture,
+            gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autofree char *token = NULL;
+  g_autoptr(LtTestOffer) offer = upload_pattern (server, alice, "alice", CUT_SIZE, alice, &token);
+  g_autofree char *sha256 = pattern_sha256 (CUT_SIZE);
+  g_autoptr(GIOStream) raw = raw_connect (server);
+  char answer[5] = "";
+  gsize n = 0;
+
+  assert_download_is_pattern (server, offer->url, token, CUT_SIZE, sha256);
+
+  raw_send_head (raw, "GET", offer->url, token, "");
+  g_input_stream_read_all (g_io_stream_get_input_stream (raw), answer, sizeof answer, &n, NULL,
+                           NULL);
+  if (n == sizeof answer && memcmp (answer, "HTTP/", n) == 0)
+    lt_test_fail ("Expected no plain HTTP answer from the HTTPS port, got one");
+}
+
 int
 main (int argc,
       char *argv[])
@@ -958,6 +984,7 @@ main (int argc,
   lt_test_add ("/server/http/ranges", NULL, test_ranges);
   lt_test_add ("/server/http/limits", NULL, test_limits);
   lt_test_add ("/server/http/stale-offer", &stale_soon, test_stale_offer);
+  lt_test_add ("/server/http/https", &tls_server, test_https);
 
   return g_test_run ();
 }
