@@ -264,7 +264,10 @@ ensure_file (LtFileList *self,
   LtFile *file = lt_file_list_lookup_file (self, file_id);
 
   if (file != NULL)
-    return file;
+    {
+      lt_file_set_sender_if_unknown (file, sender);
+      return file;
+    }
 
   file = lt_file_new (self->conversation, sender,
                       own_username != NULL && g_strcmp0 (sender, own_username) == 0, name);

@@ -210,7 +210,9 @@ lt_file_class_init (LtFileClass *klass)
   object_class->set_property = lt_file_set_property;
 
   properties[PROP_CONVERSATION] = g_param_spec_string ("conversation", NULL, NULL, "", construct);
-  properties[PROP_SENDER] = g_param_spec_string ("sender", NULL, NULL, "", construct);
+  /* Construct-only but for a download known before its file: EXPLICIT_NOTIFY. */
+  properties[PROP_SENDER] = g_param_spec_string ("sender", NULL, NULL, "",
+                                                 construct | G_PARAM_EXPLICIT_NOTIFY);
   properties[PROP_OWN] = g_param_spec_boolean ("own", NULL, NULL, FALSE, construct);
   properties[PROP_NAME] = g_param_spec_string ("name", NULL, NULL, "", construct);
   properties[PROP_FILE_ID] = g_param_spec_uint64 ("file-id", NULL, NULL, 0, G_MAXUINT64, 0,
@@ -327,6 +329,24 @@ lt_file_get_sender (LtFile *self)
   g_return_val_if_fail (LT_IS_FILE (self), NULL);
 
   return self->sender;
+}
+
+/**
+ * lt_file_set_sender_if_unknown:
+ * @sender: the sender's username
+ *
+ * A download that started before the file was known (from the
+ * daemon's notification) has no sender until ListFiles or FileOffered
+ * tells it.
+ */
+void
+lt_file_set_sender_if_unknown (LtFile     *self,
+                               const char *sender)
+{
+  g_return_if_fail (LT_IS_FILE (self));
+
+  if (*self->sender == '\0' && sender != NULL && *sender != '\0')
+    set_string (self, &self->sender, sender, PROP_SENDER);
 }
 
 gboolean

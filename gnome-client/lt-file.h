@@ -85,6 +85,8 @@ LtFile *lt_file_new (const char *conversation,
 const char *lt_file_get_conversation (LtFile *self);
 gboolean lt_file_is_room (LtFile *self);
 const char *lt_file_get_sender (LtFile *self);
+void lt_file_set_sender_if_unknown (LtFile     *self,
+                                    const char *sender);
 gboolean lt_file_is_own (LtFile *self);
 const char *lt_file_get_name (LtFile *self);
 

@@ -222,6 +222,29 @@ test_model_one_file (void)
     }
 }
 
+/* A download accepted from the daemon's notification before the view
+ * knew the file: TransferStarted makes it, ListFiles tells its sender,
+ * and it is still one file. */
+static void
+test_model_download_first (void)
+{
+  g_autoptr(LtFileList) list = lt_file_list_new ("bob");
+  LtFile *file = lt_file_list_transfer_started (list, 3, 21, FALSE, "c.txt", 42, "alice");
+
+  g_assert_cmpstr (lt_file_get_sender (file), ==, "");
+  g_assert_cmpint (lt_file_get_answer (file), ==, LT_FILE_ANSWER_ACCEPTED);
+  assert_actions (file, LT_FILE_ACTION_CANCEL);
+  lt_file_list_apply_listing (list, listing (21, 121, "bob", "c.txt", FALSE, "accepted", ""),
+                              "alice");
+  g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (list)), ==, 1);
+  g_assert_cmpstr (lt_file_get_sender (file), ==, "bob");
+  g_assert_cmpuint (lt_file_get_message_id (file), ==, 121);
+  g_assert_true (lt_file_list_transfer_finished (list, 3, TRUE, "") == file);
+  lt_file_list_apply_listing (list, listing (21, 121, "bob", "c.txt", FALSE, "accepted",
+                                             "/tmp/c.txt"), "alice");
+  assert_actions (file, LT_FILE_ACTION_OPEN | LT_FILE_ACTION_SHOW);
+}
+
 /* The icon: a folder's, or the type's that the name suggests. */
 static void
 test_model_icon (void)
@@ -1165,6 +1188,7 @@ main (int   argc,
   g_test_add_func ("/client-files/model/room", test_model_room);
   g_test_add_func ("/client-files/model/own", test_model_own);
   g_test_add_func ("/client-files/model/one-file", test_model_one_file);
+  g_test_add_func ("/client-files/model/download-first", test_model_download_first);
   g_test_add_func ("/client-files/model/icon", test_model_icon);
   g_test_add_func ("/client-files/model/upload-message", test_model_upload_message);
   g_test_add_func ("/client-files/model/error-texts", test_model_error_texts);
