@@ -157,6 +157,7 @@ lt_test_offer_sized (LtTestClient *client,
                      const char   *sha256)
 {
   g_autoptr(JsonObject) params = json_object_new ();
+  g_autoptr(GError) error = NULL;
   JsonObject *result;
   LtTestOffer *offer = g_new0 (LtTestOffer, 1);
 
@@ -164,8 +165,10 @@ lt_test_offer_sized (LtTestClient *client,
   json_object_set_string_member (params, "name", name);
   json_object_set_int_member (params, "size", size);
   json_object_set_string_member (params, "sha256", sha256);
-  result = lt_test_client_call_object (client, "file_offer", params, NULL);
-  g_assert_nonnull (result);
+  result = lt_test_client_call_object (client, "file_offer", params, &error);
+  if (result == NULL)
+    lt_test_fail ("Expected file_offer of %s to %s to succeed, got: %s", name, to,
+                  error->message);
   offer->file_id = json_object_get_int_member (result, "file_id");
   offer->url = g_strdup (json_object_get_string_member (result, "upload_url"));
   offer->token = g_strdup (json_object_get_string_member (result, "token"));

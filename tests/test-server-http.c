@@ -362,6 +362,18 @@ wait_upload_offset (LtTestServer *server,
 }
 
 static void
+assert_header_contains (LtTestReply *reply,
+                        const char  *name,
+                        const char  *text)
+{
+  const char *value = soup_message_headers_get_one (reply->headers, name);
+
+  if (value == NULL || strstr (value, text) == NULL)
+    lt_test_fail ("Expected a header %s with \"%s\" in it, got %s", name, text,
+                  value ? value : "none");
+}
+
+static void
 test_small (LtTestFixture *fixture,
             gconstpointer  data)
 {
@@ -403,9 +415,8 @@ test_small (LtTestFixture *fixture,
   lt_test_assert_body (get, "hello world");
   g_assert_cmpstr (soup_message_headers_get_one (get->headers, "Content-Type"), ==,
                    "application/octet-stream");
-  g_assert_nonnull (strstr (soup_message_headers_get_one (get->headers, "ETag"), sha256));
-  g_assert_nonnull (strstr (soup_message_headers_get_one (get->headers, "Content-Disposition"),
-                            "hello.txt"));
+  assert_header_contains (get, "ETag", sha256);
+  assert_header_contains (get, "Content-Disposition", "hello.txt");
 
   head = lt_test_http_request (server, "HEAD", offer->url, token, NULL, NULL);
   lt_test_assert_status (head, SOUP_STATUS_OK);
@@ -914,7 +925,8 @@ test_stale_offer (LtTestFixture *fixture,
 
   lt_test_assert_status (half, SOUP_STATUS_NO_CONTENT);
   lt_test_assert_status (put_done, SOUP_STATUS_CREATED);
-  g_assert_true (g_file_test (partial, G_FILE_TEST_EXISTS));
+  if (!g_file_test (partial, G_FILE_TEST_EXISTS))
+    lt_test_fail ("Expected the 30 bytes that arrived in %s, found no such file", partial);
   lt_test_call_error (alice, "file_offer", 1015, "quota_exceeded",
                       "{'to':'alice','name':'more','size':40,'sha256':'" ANY_SHA256 "'}");
 
