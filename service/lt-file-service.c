@@ -77,7 +77,7 @@ typedef struct
   gint64 written;
   GByteArray *buffer;
   GOutputStream *output;
-  gboolean io_pending; /* opening, writing or closing the partial file */
+  gboolean io_pending; /* opening, writing, closing or verifying the partial file */
   gboolean body_in; /* the body is read: close once written */
   gboolean failed;
 
@@ -444,6 +444,10 @@ check_put_range (Exchange *exchange)
   else if (content_range == NULL && exchange->length > size)
     respond_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE,
                    "The body is longer than the file (%" G_GINT64_FORMAT " bytes)", size);
+  /* Every byte is here but the entry was never recorded (the server
+   * stopped or failed while it checked them): an empty PUT checks them. */
+  else if (content_range == NULL && exchange->length == 0 && exchange->offset == size)
+    return TRUE;
   else if (content_range == NULL && exchange->offset > 0)
     respond_error (msg, SOUP_STATUS_CONFLICT, "Part of the file is here already: resume with "
                    "Content-Range from Upload-Offset");
@@ -687,7 +691,7 @@ on_entry_finished (GObject      *source,
   if (finishing != NULL && finishing->announcement != NULL)
     lt_server_announce_file (exchange->service->server, finishing->announcement);
 
-  if (exchange->finished)
+  if (upload_io_done (exchange))
     return;
   if (finishing == NULL)
     respond_gerror (exchange, error);
@@ -708,12 +712,11 @@ on_entry_kept (GObject      *source,
 
   if (!lt_file_storage_keep_finish (LT_FILE_STORAGE (source), result, &error))
     {
-      if (!exchange->finished)
-        {
-          set_upload_offset (exchange, partial_size (exchange));
-          respond_gerror (exchange, error);
-          resume (exchange);
-        }
+      if (upload_io_done (exchange))
+        return;
+      set_upload_offset (exchange, partial_size (exchange));
+      respond_gerror (exchange, error);
+      resume (exchange);
       return;
     }
 
@@ -736,29 +739,29 @@ on_output_closed (GObject      *source,
   gint64 offset = exchange->offset + exchange->written;
   gboolean closed = g_output_stream_close_finish (G_OUTPUT_STREAM (source), result, &error);
 
+  /* Every byte is here: verification goes on even if the uploader has
+   * left meanwhile (no cancellable), and the entry stays claimed until
+   * it is recorded, so that no other PUT verifies it at the same time. */
+  if (closed && offset == exchange->entry->size)
+    {
+      lt_file_storage_keep_async (exchange->service->server->file_storage, exchange->file_id,
+                                  exchange->index, exchange->entry->size,
+                                  exchange->entry->sha256, NULL, on_entry_kept,
+                                  g_object_ref (msg));
+      return;
+    }
+
   if (upload_io_done (exchange))
     return;
 
   if (!closed)
+    respond_gerror (exchange, error);
+  else
     {
-      respond_gerror (exchange, error);
-      resume (exchange);
-      return;
-    }
-
-  set_upload_offset (exchange, offset);
-  if (offset < exchange->entry->size)
-    {
+      set_upload_offset (exchange, offset);
       soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
-      resume (exchange);
-      return;
     }
-
-  /* Verification reads the whole file: no cancellable, so that a
-   * verified entry is always recorded, even when its uploader left. */
-  lt_file_storage_keep_async (exchange->service->server->file_storage, exchange->file_id,
-                              exchange->index, exchange->entry->size, exchange->entry->sha256,
-                              NULL, on_entry_kept, g_object_ref (msg));
+  resume (exchange);
 }
 
 static void

@@ -952,6 +952,66 @@ test_stale_offer (LtTestFixture *fixture,
   lt_test_assert_get (server, done->url, token, SOUP_STATUS_OK, "complete");
 }
 
+/* Appends bytes @first to @end - 1 of the pattern to the file at @path. */
+static void
+append_pattern (const char *path,
+                guint64     first,
+                guint64     end)
+{
+  g_autoptr(GFile) file = g_file_new_for_path (path);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GFileOutputStream) output = g_file_append_to (file, G_FILE_CREATE_NONE, NULL, &error);
+  g_autofree guint8 *buffer = g_malloc (PATTERN_CHUNK);
+
+  g_assert_no_error (error);
+  for (guint64 offset = first; offset < end; offset += PATTERN_CHUNK)
+    {
+      gsize n = MIN (PATTERN_CHUNK, end - offset);
+
+      pattern_fill (buffer, offset, n);
+      g_output_stream_write_all (G_OUTPUT_STREAM (output), buffer, n, NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_output_stream_close (G_OUTPUT_STREAM (output), NULL, &error);
+  g_assert_no_error (error);
+}
+
+/* The server dies after the last byte of an entry is on disk and before
+ * it was checked: HEAD says every byte is there, and an empty PUT has
+ * them checked and the file announced. */
+static void
+test_verify_after_crash (LtTestFixture *fixture,
+                         gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
+  g_autofree char *sha256 = pattern_sha256 (CUT_SIZE);
+  g_autoptr(LtTestOffer) offer = lt_test_offer_sized (alice, "bob", "crash.bin", CUT_SIZE,
+                                                      sha256);
+  g_autofree char *partial = g_strdup_printf ("%s/files/partial/%" G_GINT64_FORMAT "-0",
+                                              lt_test_server_get_data_dir (server),
+                                              offer->file_id);
+  g_autoptr(GBytes) nothing = g_bytes_new (NULL, 0);
+  g_autoptr(LtTestReply) half = NULL;
+  g_autoptr(LtTestReply) check = NULL;
+
+  half = put_pattern (server, offer->url, offer->token, 0, CUT_SIZE / 2, CUT_SIZE);
+  lt_test_assert_status (half, SOUP_STATUS_NO_CONTENT);
+  g_clear_pointer (&bob, lt_test_client_free);
+  lt_test_server_kill (server);
+  append_pattern (partial, CUT_SIZE / 2, CUT_SIZE);
+  lt_test_server_start (server);
+
+  g_assert_cmpint (upload_offset (server, offer->url, offer->token), ==, CUT_SIZE);
+  check = lt_test_http_request (server, "PUT", offer->url, offer->token, nothing, NULL);
+  lt_test_assert_status (check, SOUP_STATUS_CREATED);
+  bob = lt_test_client_new_login (server, "bob");
+  lt_test_wait_notification_like (bob, "file_offered", "{'file_id':%" G_GINT64_FORMAT "}",
+                                  offer->file_id);
+  receive_pattern (server, bob, offer, CUT_SIZE, sha256);
+}
+
 static const LtTestServerOptions tls_server = { .tls = TRUE };
 
 /* With TLS on the chat port, the file service speaks HTTPS, with the
@@ -997,6 +1057,7 @@ main (int argc,
   lt_test_add ("/server/http/limits", NULL, test_limits);
   lt_test_add ("/server/http/stale-offer", &stale_soon, test_stale_offer);
   lt_test_add ("/server/http/https", &tls_server, test_https);
+  lt_test_add ("/server/http/verify-after-crash", NULL, test_verify_after_crash);
 
   return g_test_run ();
 }
