@@ -10,7 +10,9 @@
  * its end, as "3 new messages", so that a long absence never ends in a
  * flood.  Reading or focusing a conversation, or logging out, withdraws its
  * notification; clicking one asks the GNOME client to open the
- * conversation through its app.open-chat action. */
+ * conversation through its app.open-chat action.  A private file
+ * offered to the user gets a notification of its own with Accept
+ * (download into the Downloads folder) and Reject. */
 #include "config.h"
 
 #include "lt-daemon-alerts.h"
@@ -30,6 +32,7 @@ struct _LtDaemonAlerts
   GSettings *settings;
   GDBusConnection *bus;
   LtDaemonNotifier *notifier;
+  LtDaemonTransfers *transfers; /* for a file's Accept and Reject */
   gboolean enabled;
 
   GHashTable *shown; /* conversations whose notification is up */
@@ -315,6 +318,94 @@ on_enabled_changed (LtDaemonAlerts *self)
     withdraw_all (self);
 }
 
+/* Files --------------------------------------------------------------------- */
+
+#define FILE_KEY_PREFIX "file:"
+
+/* A private file for the user: Accept or Reject, even when the
+ * conversation is focused (the client shows the offer, but the
+ * notification is where a person answers from outside it). */
+static void
+on_file_offered (LtDaemon       *daemon,
+                 const char     *conversation,
+                 guint64         file_id,
+                 const char     *sender,
+                 const char     *name,
+                 guint64         size,
+                 const char     *nickname,
+                 LtDaemonAlerts *self)
+{
+  g_autofree char *key = NULL;
+  g_autofree char *formatted_size = NULL;
+  g_autofree char *text = NULL;
+
+  if (!self->enabled || is_room (conversation)
+      || g_str_equal (sender, lt_daemon_get_username (self->daemon)))
+    return;
+
+  key = g_strdup_printf (FILE_KEY_PREFIX "%" G_GUINT64_FORMAT, file_id);
+  formatted_size = g_format_size (size);
+  /* Translators: a notification's text; %s are a file's name and size */
+  text = g_strdup_printf (_("Sends you “%s” (%s)"), name, formatted_size);
+  lt_daemon_notifier_show_file (self->notifier, key, conversation,
+                                *nickname != '\0' ? nickname : sender, text);
+  g_hash_table_add (self->shown, g_steal_pointer (&key));
+}
+
+static void
+on_file_answered (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      user_data)
+{
+  LtDaemonTransfers *transfers = LT_DAEMON_TRANSFERS (source);
+  g_autoptr(GError) error = NULL;
+  gboolean ok;
+
+  if (g_task_get_source_tag (G_TASK (result)) == lt_daemon_transfers_accept_file_async)
+    ok = lt_daemon_transfers_accept_file_finish (transfers, result, &error) != 0;
+  else
+    ok = lt_daemon_transfers_reject_file_finish (transfers, result, &error);
+  if (!ok)
+    g_message ("Could not answer a file from its notification: %s", error->message);
+}
+
+/* Accept downloads into the user's Downloads folder. */
+static void
+on_notifier_action (LtDaemonNotifier *notifier,
+                    const char       *key,
+                    const char       *action,
+                    LtDaemonAlerts   *self)
+{
+  guint64 file_id;
+
+  if (!g_str_has_prefix (key, FILE_KEY_PREFIX) || self->transfers == NULL
+      || !g_ascii_string_to_unsigned (key + strlen (FILE_KEY_PREFIX), 10, 1, G_MAXUINT64,
+                                      &file_id, NULL))
+    return;
+
+  g_debug ("%s of file %" G_GUINT64_FORMAT " from its notification", action, file_id);
+  if (g_str_equal (action, "accept"))
+    lt_daemon_transfers_accept_file_async (self->transfers, file_id, "", NULL, on_file_answered,
+                                           NULL);
+  else if (g_str_equal (action, "reject"))
+    lt_daemon_transfers_reject_file_async (self->transfers, file_id, NULL, on_file_answered,
+                                           NULL);
+  withdraw (self, key);
+}
+
+/**
+ * lt_daemon_alerts_set_transfers:
+ * @transfers: what a file notification's Accept and Reject go to
+ */
+void
+lt_daemon_alerts_set_transfers (LtDaemonAlerts    *self,
+                                LtDaemonTransfers *transfers)
+{
+  g_return_if_fail (LT_IS_DAEMON_ALERTS (self));
+
+  g_set_object (&self->transfers, transfers);
+}
+
 /* Opening the conversation ---------------------------------------------- */
 
 static void
@@ -398,6 +489,8 @@ lt_daemon_alerts_new (LtDaemon        *daemon,
                            self, G_CONNECT_SWAPPED);
   g_signal_connect_object (self->notifier, "activated", G_CALLBACK (on_notification_activated),
                            self, 0);
+  g_signal_connect_object (daemon, "file-offered", G_CALLBACK (on_file_offered), self, 0);
+  g_signal_connect_object (self->notifier, "action", G_CALLBACK (on_notifier_action), self, 0);
   return self;
 }
 
@@ -407,6 +500,7 @@ lt_daemon_alerts_finalize (GObject *object)
   LtDaemonAlerts *self = LT_DAEMON_ALERTS (object);
 
   g_clear_object (&self->notifier);
+  g_clear_object (&self->transfers);
   g_clear_object (&self->bus);
   g_clear_object (&self->settings);
   g_clear_object (&self->daemon);

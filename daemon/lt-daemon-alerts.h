@@ -4,6 +4,7 @@
 #include <gio/gio.h>
 
 #include "lt-daemon.h"
+#include "lt-daemon-transfers.h"
 
 G_BEGIN_DECLS
 
@@ -14,6 +15,8 @@ LtDaemonAlerts *lt_daemon_alerts_new (LtDaemon        *daemon,
                                       GSettings       *settings,
                                       GDBusConnection *bus);
 
+void lt_daemon_alerts_set_transfers (LtDaemonAlerts    *self,
+                                     LtDaemonTransfers *transfers);
 gboolean lt_daemon_alerts_text_mentions (const char *text,
                                          const char *name);
 

@@ -34,6 +34,7 @@ struct _LtDaemonNotifier
 
 enum {
   SIGNAL_ACTIVATED,
+  SIGNAL_ACTION,
   N_SIGNALS
 };
 
@@ -44,15 +45,17 @@ G_DEFINE_FINAL_TYPE (LtDaemonNotifier, lt_daemon_notifier, G_TYPE_OBJECT)
 typedef struct
 {
   LtDaemonNotifier *notifier; /* not owned: joined before it goes */
-  char *conversation;
+  char *conversation; /* the notification's key */
   char *summary; /* NULL: withdraw */
   char *body;
+  char *chat; /* a file's: the conversation its default action opens */
 } Job;
 
 static void
 job_free (Job *job)
 {
   g_free (job->conversation);
+  g_free (job->chat);
   g_free (job->summary);
   g_free (job->body);
   g_free (job);
@@ -77,6 +80,7 @@ typedef struct
   LtDaemonNotifier *notifier;
   char *conversation;
   char *activation_token;
+  char *action; /* a file's "accept" or "reject"; NULL for the default */
 } Activation;
 
 static gboolean
@@ -84,8 +88,12 @@ emit_activated (gpointer user_data)
 {
   Activation *activation = user_data;
 
-  g_signal_emit (activation->notifier, signals[SIGNAL_ACTIVATED], 0, activation->conversation,
-                 activation->activation_token);
+  if (activation->action != NULL)
+    g_signal_emit (activation->notifier, signals[SIGNAL_ACTION], 0, activation->conversation,
+                   activation->action);
+  else
+    g_signal_emit (activation->notifier, signals[SIGNAL_ACTIVATED], 0, activation->conversation,
+                   activation->activation_token);
   return G_SOURCE_REMOVE;
 }
 
@@ -95,7 +103,24 @@ activation_free (Activation *activation)
   g_object_unref (activation->notifier);
   g_free (activation->conversation);
   g_free (activation->activation_token);
+  g_free (activation->action);
   g_free (activation);
+}
+
+/* Worker thread: Accept or Reject on a file's notification. */
+static void
+on_file_action (NotifyNotification *notification,
+                char               *action,
+                gpointer            user_data)
+{
+  LtDaemonNotifier *self = g_object_get_data (G_OBJECT (notification), "lt-notifier");
+  Activation *activation = g_new0 (Activation, 1);
+
+  activation->notifier = g_object_ref (self);
+  activation->conversation = g_strdup (user_data);
+  activation->action = g_strdup (action);
+  g_main_context_invoke_full (self->main_context, G_PRIORITY_DEFAULT, emit_activated, activation,
+                              (GDestroyNotify) activation_free);
 }
 
 /* Worker thread: the person clicked the notification. */
@@ -138,9 +163,18 @@ new_notification (LtDaemonNotifier *self,
   g_object_set_data (G_OBJECT (notification), "lt-notifier", self);
   notify_notification_set_hint (notification, "desktop-entry",
                                 g_variant_new_string (self->app_id));
-  notify_notification_set_category (notification, "im.received");
+  notify_notification_set_category (notification, job->chat != NULL ? "transfer"
+                                                                     : "im.received");
   notify_notification_add_action (notification, "default", _("Open"), on_default_action,
-                                  g_strdup (job->conversation), g_free);
+                                  g_strdup (job->chat != NULL ? job->chat : job->conversation),
+                                  g_free);
+  if (job->chat != NULL)
+    {
+      notify_notification_add_action (notification, "accept", _("Accept"), on_file_action,
+                                      g_strdup (job->conversation), g_free);
+      notify_notification_add_action (notification, "reject", _("Reject"), on_file_action,
+                                      g_strdup (job->conversation), g_free);
+    }
   g_signal_connect (notification, "closed", G_CALLBACK (on_closed), self);
   g_hash_table_insert (self->notifications, g_strdup (job->conversation), notification);
   return notification;
@@ -219,6 +253,23 @@ queue_job (LtDaemonNotifier *self,
                               (GDestroyNotify) job_free);
 }
 
+/* @chat: (nullable): a file's conversation, NULL for a message's */
+static void
+queue_show (LtDaemonNotifier *self,
+            const char       *key,
+            const char       *chat,
+            const char       *summary,
+            const char       *text)
+{
+  Job *job = g_new0 (Job, 1);
+
+  job->conversation = g_strdup (key);
+  job->chat = g_strdup (chat);
+  job->summary = g_strdup (summary);
+  job->body = body_from_text (text);
+  queue_job (self, job);
+}
+
 /**
  * lt_daemon_notifier_show:
  * @conversation: the conversation the notification stands for
@@ -233,14 +284,31 @@ lt_daemon_notifier_show (LtDaemonNotifier *self,
                          const char       *summary,
                          const char       *text)
 {
-  Job *job = g_new0 (Job, 1);
-
   g_return_if_fail (LT_IS_DAEMON_NOTIFIER (self));
 
-  job->conversation = g_strdup (conversation);
-  job->summary = g_strdup (summary);
-  job->body = body_from_text (text);
-  queue_job (self, job);
+  queue_show (self, conversation, NULL, summary, text);
+}
+
+/**
+ * lt_daemon_notifier_show_file:
+ * @key: the notification's own key, e.g. "file:42"
+ * @conversation: what its default action opens
+ * @summary: e.g. the sender's nickname
+ * @text: plain text (escaped and shortened here)
+ *
+ * Shows a notification with Accept and Reject, which emit "action"
+ * with @key.  Withdrawn with lt_daemon_notifier_withdraw (@key).
+ */
+void
+lt_daemon_notifier_show_file (LtDaemonNotifier *self,
+                              const char       *key,
+                              const char       *conversation,
+                              const char       *summary,
+                              const char       *text)
+{
+  g_return_if_fail (LT_IS_DAEMON_NOTIFIER (self));
+
+  queue_show (self, key, conversation, summary, text);
 }
 
 /* Closes the conversation's notification, if it has one. */
@@ -317,6 +385,16 @@ lt_daemon_notifier_class_init (LtDaemonNotifierClass *klass)
   signals[SIGNAL_ACTIVATED] = g_signal_new ("activated", G_TYPE_FROM_CLASS (klass),
                                             G_SIGNAL_RUN_LAST, 0, NULL, NULL, NULL, G_TYPE_NONE,
                                             2, G_TYPE_STRING, G_TYPE_STRING);
+  /**
+   * LtDaemonNotifier::action:
+   * @key: the key of the notification (lt_daemon_notifier_show_file())
+   * @action: "accept" or "reject"
+   *
+   * Emitted on the main loop of the thread that made the notifier.
+   */
+  signals[SIGNAL_ACTION] = g_signal_new ("action", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
+                                         0, NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING,
+                                         G_TYPE_STRING);
 }
 
 static void

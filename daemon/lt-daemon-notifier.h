@@ -13,6 +13,11 @@ void lt_daemon_notifier_show (LtDaemonNotifier *self,
                               const char       *conversation,
                               const char       *summary,
                               const char       *text);
+void lt_daemon_notifier_show_file (LtDaemonNotifier *self,
+                                   const char       *key,
+                                   const char       *conversation,
+                                   const char       *summary,
+                                   const char       *text);
 void lt_daemon_notifier_withdraw (LtDaemonNotifier *self,
                                   const char       *conversation);
 

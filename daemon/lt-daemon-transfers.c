@@ -2677,9 +2677,12 @@ on_server_files (GObject      *source,
   reply = lt_daemon_call_finish (LT_DAEMON (source), result, &error);
   if (reply == NULL && is_passing (error) && self->cache != NULL)
     {
-      /* Offline: what the cache knows. */
-      lt_daemon_cache_files_list_async (self->cache, g_task_get_task_data (task), NULL,
-                                        on_cached_files, g_steal_pointer (&task));
+      const char *with = g_task_get_task_data (task);
+
+      /* Offline: what the cache knows.  (Not in the argument list of
+       * the steal: C leaves their order open.) */
+      lt_daemon_cache_files_list_async (self->cache, with, NULL, on_cached_files,
+                                        g_steal_pointer (&task));
       return;
     }
   if (reply == NULL)

@@ -173,6 +173,7 @@ run (Daemon *daemon)
   /* A closed bus ends in on_name_lost(), not in a SIGTERM from GDBus. */
   g_dbus_connection_set_exit_on_close (connection, FALSE);
   alerts = lt_daemon_alerts_new (core, settings, connection);
+  lt_daemon_alerts_set_transfers (alerts, lt_daemon_service_get_transfers (service));
 
   if (!export_service (service, connection, daemon, &owner_id))
     return EXIT_FAILURE;

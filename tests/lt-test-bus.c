@@ -290,6 +290,13 @@ lt_test_session_get_name (LtTestSession *self)
   return self->name;
 }
 
+/* The session's folder: XDG_CONFIG_HOME and the others are in it. */
+const char *
+lt_test_session_get_dir (LtTestSession *self)
+{
+  return self->dir;
+}
+
 /* For DBUS_SESSION_BUS_ADDRESS. */
 const char *
 lt_test_session_get_address (LtTestSession *self)

@@ -36,6 +36,7 @@ LtTestSession *lt_test_session_new (const char   *name,
 /* Stops a running daemon, asserting its clean exit, then the bus. */
 void lt_test_session_free (LtTestSession *self);
 const char *lt_test_session_get_name (LtTestSession *self);
+const char *lt_test_session_get_dir (LtTestSession *self);
 const char *lt_test_session_get_address (LtTestSession *self);
 GDBusConnection *lt_test_session_get_connection (LtTestSession *self);
 int lt_test_session_timeout_ms (void);

@@ -221,6 +221,9 @@ wait_finished_at (LT_TEST_LOCATION,
                      got_ok ? "ok" : "failed", error);
 }
 
+#define wait_signal_within(session, expected, timeout_ms) \
+  wait_signal_within_at (LT_TEST_HERE, (session), (expected), (timeout_ms))
+
 #define wait_finished(session, transfer_id, ok, error_part) \
   wait_finished_at (LT_TEST_HERE, (session), (transfer_id), (ok), (error_part))
 
@@ -753,6 +756,179 @@ test_folder (Fixture      *fixture,
   g_assert_false (g_file_test (got_link, G_FILE_TEST_EXISTS));
 }
 
+/* Notifications ----------------------------------------------------------- */
+
+typedef struct
+{
+  Fixture files;
+  LtTestNotifications *service;
+  char *downloads;
+} NotifyFixture;
+
+/* bob's session has a notification service, and a Downloads folder
+ * set in its XDG user-dirs.dirs. */
+static void
+notify_setup (NotifyFixture *fixture,
+              gconstpointer  data)
+{
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  g_autofree char *config = NULL;
+  g_autofree char *user_dirs = NULL;
+  g_autofree char *contents = NULL;
+  g_autoptr(GError) error = NULL;
+  LtTestSession *bob;
+
+  setup (&fixture->files, data);
+  bob = fixture->files.bob;
+  fixture->downloads = make_dir (fixture->files.dir, "Downloads");
+  config = g_build_filename (lt_test_session_get_dir (bob), "XDG_CONFIG_HOME", NULL);
+  g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
+  user_dirs = g_build_filename (config, "user-dirs.dirs", NULL);
+  contents = g_strdup_printf ("XDG_DOWNLOAD_DIR=\"%s\"\n", fixture->downloads);
+  g_file_set_contents (user_dirs, contents, -1, &error);
+  g_assert_no_error (error);
+
+  launcher = lt_test_session_launcher_new (bob, G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
+  fixture->service = lt_test_notifications_start (launcher, lt_test_session_get_connection (bob));
+}
+
+static void
+notify_teardown (NotifyFixture *fixture,
+                 gconstpointer  data)
+{
+  g_clear_pointer (&fixture->files.alice, lt_test_session_free);
+  g_clear_pointer (&fixture->files.bob, lt_test_session_free);
+  g_clear_pointer (&fixture->service, lt_test_notifications_free);
+  g_clear_pointer (&fixture->downloads, g_free);
+  teardown (&fixture->files, data);
+}
+
+/* alice sends bob a file; bob's notification offers Accept and Reject,
+ * and returns its id. */
+static guint32
+file_notification_at (LT_TEST_LOCATION,
+                      NotifyFixture *fixture,
+                      const char    *source,
+                      const char    *name,
+                      guint64        size,
+                      guint64       *file_id)
+{
+  g_autoptr(GVariant) args = NULL;
+  g_autofree const char **actions = NULL;
+  g_autofree char *printed = NULL;
+  const char *summary, *body;
+
+  send_file_at (file, line, func, fixture->files.alice, "bob", source);
+  *file_id = wait_offered_at (file, line, func, fixture->files.bob, "alice", "alice", name, size);
+  args = lt_test_notifications_wait_call_at (file, line, func, fixture->service, "Notify", 1);
+  g_variant_get (args, "(&su&s&s&s^a&s@a{sv}i)", NULL, NULL, NULL, &summary, &body, &actions,
+                 NULL, NULL);
+  printed = g_strjoinv (" ", (char **) actions);
+  if (g_strcmp0 (summary, "Alice") != 0 || strstr (body, name) == NULL
+      || strstr (printed, "accept") == NULL || strstr (printed, "reject") == NULL)
+    lt_test_fail_at (file, line, func, "Expected a notification from Alice about %s with accept "
+                     "and reject, got “%s: %s” with actions %s", name, summary, body, printed);
+  /* python3-dbusmock numbers a test's notifications from 1. */
+  return 1;
+}
+
+#define file_notification(fixture, source, name, size, file_id) \
+  file_notification_at (LT_TEST_HERE, (fixture), (source), (name), (size), (file_id))
+
+/* Accept on the notification downloads into the Downloads folder. */
+static void
+test_notification_accept (NotifyFixture *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *source = make_file (fixture->files.dir, "notes.txt", 7777, 15);
+  g_autofree char *arrived = g_build_filename (fixture->downloads, "notes.txt", NULL);
+  g_autofree char *expected = NULL;
+  g_autoptr(GVariant) args = NULL;
+  guint64 file_id, download;
+  guint32 id;
+
+  start_both (&fixture->files);
+  id = file_notification (fixture, source, "notes.txt", 7777, &file_id);
+  lt_test_notifications_emit (fixture->service, "ActionInvoked", id, "accept");
+
+  expected = g_strdup_printf (", %" G_GUINT64_FORMAT ", 'alice', false, 'notes.txt', 7777)",
+                              file_id);
+  args = wait_signal_within (fixture->files.bob, expected, TRANSFER_TIMEOUT_MS);
+  g_variant_get (args, "(tt&sb&st)", &download, NULL, NULL, NULL, NULL, NULL);
+  wait_finished (fixture->files.bob, download, TRUE, NULL);
+  assert_same_file (source, arrived);
+}
+
+/* Reject on the notification declines the file. */
+static void
+test_notification_reject (NotifyFixture *fixture,
+                          gconstpointer  data)
+{
+  g_autofree char *source = make_file (fixture->files.dir, "spam.bin", 10, 16);
+  g_autofree char *expected = NULL;
+  guint64 file_id;
+  guint32 id;
+
+  start_both (&fixture->files);
+  id = file_notification (fixture, source, "spam.bin", 10, &file_id);
+  lt_test_notifications_emit (fixture->service, "ActionInvoked", id, "reject");
+  expected = g_strdup_printf ("FileRejected ('bob', %" G_GUINT64_FORMAT ", 'bob')", file_id);
+  lt_test_wait_signal (fixture->files.alice, expected);
+}
+
+/* ListFiles while logged in merges where the file went; ListTransfers
+ * lists a transfer that waits for the server. */
+static void
+test_list_files_offline (Fixture      *fixture,
+                         gconstpointer data)
+{
+  g_autofree char *source = make_file (fixture->dir, "kept.txt", 123, 17);
+  g_autofree char *expected = NULL;
+  g_autofree char *printed = NULL;
+  g_autoptr(GVariant) files = NULL;
+  guint64 file_id, transfer;
+
+  start_both (fixture);
+  file_id = upload_to_bob (fixture, source, "kept.txt", 123);
+
+  /* Offline, the cache answers with what it stored.  (The states of
+   * the logins are forgotten first, to wait for the next.) */
+  g_ptr_array_unref (lt_test_session_take_signals (fixture->alice, "'State'"));
+  g_ptr_array_unref (lt_test_session_take_signals (fixture->bob, "'State'"));
+  lt_test_server_stop (fixture->base.server);
+  lt_test_wait_signal (fixture->bob, "PropertiesChanged 'State': <'connecting'>");
+  files = lt_test_bus_call_ok (fixture->bob, "ListFiles", g_variant_new ("(s)", "alice"));
+  printed = g_variant_print (files, FALSE);
+  expected = g_strdup_printf ("(%" G_GUINT64_FORMAT ", ", file_id);
+  if (strstr (printed, expected) == NULL || strstr (printed, "'kept.txt', 123, false, "
+                                                    "'offered', '')") == NULL)
+    g_error ("Offline ListFiles: expected kept.txt offered, got %s", printed);
+
+  /* A file sent meanwhile waits, listed, until the server is back. */
+  lt_test_wait_signal (fixture->alice, "PropertiesChanged 'State': <'connecting'>");
+  transfer = send_file (fixture->alice, "bob", source);
+  g_clear_pointer (&expected, g_free);
+  expected = g_strdup_printf ("([(%" G_GUINT64_FORMAT ", 0, 'bob', true, 'kept.txt', 0, 123)],)",
+                              transfer);
+  {
+    gint64 deadline = lt_test_deadline (LT_TEST_BUS_TIMEOUT_MS);
+
+    /* Hashing sets the total; wait for it, boundedly. */
+    for (;;)
+      {
+        g_autoptr(GVariant) listed = lt_test_bus_call_ok (fixture->alice, "ListTransfers", NULL);
+        g_autofree char *text = g_variant_print (listed, FALSE);
+
+        if (g_strcmp0 (text, expected) == 0)
+          break;
+        if (!lt_test_iterate (deadline))
+          g_error ("ListTransfers: expected %s, got %s", expected, text);
+      }
+  }
+  lt_test_server_start (fixture->base.server);
+  wait_finished (fixture->alice, transfer, TRUE, NULL);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -771,6 +947,11 @@ main (int   argc,
   add_test ("/daemon/files/server-restart-upload", test_server_restart_upload);
   add_test ("/daemon/files/server-restart-download", test_server_restart_download);
   add_test ("/daemon/files/daemon-restart", test_daemon_restart);
+  add_test ("/daemon/files/list-offline", test_list_files_offline);
+  g_test_add ("/daemon/files/notification-accept", NotifyFixture, NULL, notify_setup,
+              test_notification_accept, notify_teardown);
+  g_test_add ("/daemon/files/notification-reject", NotifyFixture, NULL, notify_setup,
+              test_notification_reject, notify_teardown);
 
   return g_test_run ();
 }
