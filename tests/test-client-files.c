@@ -457,25 +457,59 @@ send_file (LtTestSession *session,
   g_variant_unref (lt_test_bus_call_ok (session, "SendFile", g_variant_new ("(ss)", to, path)));
 }
 
-/* Waits for FileOffered of @sender's @name on @session's bus; returns
+/* The sender's transfer signals so far, for a failure message. */
+static char *
+describe_transfers (LtTestSession *sender)
+{
+  g_autoptr(GPtrArray) signals = lt_test_session_take_signals (sender, "Transfer");
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; i < signals->len; i++)
+    {
+      g_autofree char *printed = g_variant_print (g_ptr_array_index (signals, i), FALSE);
+
+      g_string_append_printf (text, "%s%s", i > 0 ? "; " : "", printed);
+    }
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+/* Waits for FileOffered of @sender's @name on @receiver's bus; returns
  * its file id.  Only FileOffered has the sender right before the name
- * (TransferStarted has its direction there). */
+ * (TransferStarted has its direction there).  A failure tells what
+ * the sender's daemon said about its transfers. */
 static guint64
 wait_offered_at (LT_TEST_LOCATION,
-                 LtTestSession *session,
+                 Fixture       *fixture,
+                 LtTestSession *receiver,
                  const char    *sender,
                  const char    *name)
 {
   g_autofree char *expected = g_strdup_printf ("'%s', '%s', ", sender, name);
-  g_autoptr(GVariant) args = lt_test_session_wait_signal_at (file, line, func, session, expected);
+  LtTestSession *sending = g_str_equal (sender, "alice") ? fixture->alice : fixture->bob;
+  gint64 deadline = lt_test_deadline (TRANSFER_TIMEOUT_MS);
+  g_autoptr(GPtrArray) offered = NULL;
   guint64 file_id = 0;
 
-  g_variant_get (args, "(&st&s&st)", NULL, &file_id, NULL, NULL, NULL);
+  for (offered = lt_test_session_take_signals (receiver, expected); offered->len == 0;
+       offered = lt_test_session_take_signals (receiver, expected))
+    {
+      g_ptr_array_unref (offered);
+      if (!lt_test_iterate (deadline))
+        {
+          g_autofree char *transfers = describe_transfers (sending);
+
+          lt_test_fail_at (file, line, func, "Expected FileOffered of %s's %s within %d ms, got "
+                           "none; %s's transfers: %s", sender, name, TRANSFER_TIMEOUT_MS,
+                           sender, transfers);
+        }
+    }
+  g_variant_get (g_ptr_array_index (offered, 0), "(&st&s&st)", NULL, &file_id, NULL, NULL,
+                 NULL);
   return file_id;
 }
 
-#define wait_offered(session, sender, name) \
-  wait_offered_at (LT_TEST_HERE, (session), (sender), (name))
+#define wait_offered(fixture, receiver, sender, name) \
+  wait_offered_at (LT_TEST_HERE, (fixture), (receiver), (sender), (name))
 
 /* Finding widgets ---------------------------------------------------------------- */
 
@@ -926,10 +960,10 @@ test_history (Fixture      *fixture,
   guint64 first_id;
 
   send_file (fixture->alice, "bob", first);
-  first_id = wait_offered (fixture->bob, "alice", "first.txt");
+  first_id = wait_offered (fixture, fixture->bob, "alice", "first.txt");
   lt_test_bus_send (fixture->alice, "bob", "between the files");
   send_file (fixture->alice, "bob", second);
-  wait_offered (fixture->bob, "alice", "second.txt");
+  wait_offered (fixture, fixture->bob, "alice", "second.txt");
   g_variant_unref (lt_test_bus_call_ok (fixture->bob, "RejectFile",
                                         g_variant_new ("(t)", first_id)));
 
@@ -1035,7 +1069,7 @@ test_drop_then_rejected (Fixture      *fixture,
   drop_paths (fixture, paths);
   wait_for (CARD (fixture, "notes.txt") != NULL, "Expected a card for the dropped notes.txt, "
             "got none");
-  file_id = wait_offered (fixture->bob, "alice", "notes.txt");
+  file_id = wait_offered (fixture, fixture->bob, "alice", "notes.txt");
   wait_for (g_strcmp0 (card_status (CARD (fixture, "notes.txt")), "Waiting for bob to accept")
             == 0 && lt_file_get_message_id (view_file (fixture, "notes.txt")) != 0,
             "Expected the announced notes.txt “Waiting for bob to accept”, got “%s”",
@@ -1070,8 +1104,8 @@ test_drop_folder (Fixture      *fixture,
 
   show_view (fixture, fixture->alice_chat, "bob");
   drop_paths (fixture, paths);
-  wait_offered (fixture->bob, "alice", "holiday");
-  wait_offered (fixture->bob, "alice", "map.png");
+  wait_offered (fixture, fixture->bob, "alice", "holiday");
+  wait_offered (fixture, fixture->bob, "alice", "map.png");
   wait_for (CARD (fixture, "holiday") != NULL && CARD (fixture, "map.png") != NULL
             && lt_file_get_message_id (view_file (fixture, "holiday")) != 0,
             "Expected the cards of holiday and map.png, got %s and %s",
@@ -1099,9 +1133,9 @@ test_file_list (Fixture      *fixture,
 
   show_view (fixture, fixture->bob_chat, "alice");
   send_file (fixture->alice, "bob", from_alice);
-  wait_offered (fixture->bob, "alice", "from-alice.txt");
+  wait_offered (fixture, fixture->bob, "alice", "from-alice.txt");
   send_file (fixture->bob, "alice", from_bob);
-  wait_offered (fixture->bob, "bob", "from-bob.txt");
+  wait_offered (fixture, fixture->bob, "bob", "from-bob.txt");
 
   dialog = lt_chat_view_show_files (fixture->view);
   g_assert_true (LT_IS_FILES_DIALOG (dialog));
@@ -1160,7 +1194,7 @@ test_restore_upload (Fixture      *fixture,
             card_buttons (CARD (fixture, "waiting.txt")));
 
   lt_test_server_unfreeze (fixture->base.server);
-  wait_offered (fixture->bob, "alice", "waiting.txt");
+  wait_offered (fixture, fixture->bob, "alice", "waiting.txt");
   wait_within (TRANSFER_TIMEOUT_MS,
                g_strcmp0 (card_status (CARD (fixture, "waiting.txt")), "Waiting for bob to accept")
                == 0 && lt_file_get_message_id (view_file (fixture, "waiting.txt")) != 0,
