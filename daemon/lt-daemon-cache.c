@@ -815,12 +815,14 @@ file_conversation_job (LtDaemonCache *self,
 {
   g_autoptr(GVariant) rows = query_rows (self, STMT_FILE_CONVERSATION, "s", error, "x",
                                          (gint64) g_variant_get_uint64 (args));
+  g_autoptr(GVariant) row = NULL;
 
   if (rows == NULL)
     return NULL;
   if (g_variant_n_children (rows) == 0)
     return g_variant_new_string ("");
-  return g_variant_get_child_value (g_variant_get_child_value (rows, 0), 0);
+  row = g_variant_get_child_value (rows, 0);
+  return g_variant_get_child_value (row, 0);
 }
 
 static GVariant *

@@ -1342,6 +1342,9 @@ typedef struct
 static void
 chunk_free (Chunk *chunk)
 {
+  if (chunk->fd >= 0)
+    g_close (chunk->fd, NULL);
+  g_clear_pointer (&chunk->checksum, g_checksum_free);
   g_bytes_unref (chunk->bytes);
   g_free (chunk);
 }
@@ -1622,6 +1625,7 @@ on_chunk_written (GObject      *source,
   if (is_stopped (t, NULL) || t->cancellable == NULL)
     return;
 
+  t->checksum = g_steal_pointer (&chunk->checksum);
   if (chunk->truncate)
     t->offset = 0;
   t->offset += size;
@@ -1670,16 +1674,24 @@ on_chunk_read (GObject      *source,
       return;
     }
 
-  chunk = g_new0 (Chunk, 1);
-  chunk->fd = t->fd;
-  chunk->checksum = t->checksum;
-  chunk->bytes = g_steal_pointer (&bytes);
-  chunk->truncate = t->restart_entry;
   if (t->restart_entry)
     {
       /* The hash starts over with the file. */
       g_checksum_reset (t->checksum);
-      t->restart_entry = FALSE;
+    }
+  /* The chunk has a descriptor and the hash of its own while a thread
+   * writes it: a cancel closes the transfer's meanwhile. */
+  chunk = g_new0 (Chunk, 1);
+  chunk->fd = dup (t->fd);
+  chunk->checksum = g_steal_pointer (&t->checksum);
+  chunk->bytes = g_steal_pointer (&bytes);
+  chunk->truncate = t->restart_entry;
+  t->restart_entry = FALSE;
+  if (chunk->fd < 0)
+    {
+      chunk_free (chunk);
+      fail (t, g_strerror (errno));
+      return;
     }
   task = g_task_new (NULL, t->cancellable, on_chunk_written, transfer_ref (t));
   g_task_set_task_data (task, chunk, (GDestroyNotify) chunk_free);
@@ -1724,9 +1736,8 @@ on_get_sent (GObject      *source,
     t->restart_entry = t->offset > 0; /* the whole entry came */
   else
     {
-      g_autoptr(GBytes) text = g_input_stream_read_bytes (body, 1024, NULL, NULL);
-
-      http_failed (t, message, text);
+      /* The error's text is not read: that would block. */
+      http_failed (t, message, NULL);
       return;
     }
 
@@ -2031,10 +2042,11 @@ on_state_changed (LtDaemonTransfers *self)
     {
       /* The TLS settings may have changed with the connection. */
       GTlsDatabase *database = lt_daemon_get_tls_database (self->daemon);
+      g_autoptr(GTlsDatabase) system = NULL;
 
-      soup_session_set_tls_database (self->session, database != NULL
-                                     ? database
-                                     : g_tls_backend_get_default_database (g_tls_backend_get_default ()));
+      if (database == NULL)
+        database = system = g_tls_backend_get_default_database (g_tls_backend_get_default ());
+      soup_session_set_tls_database (self->session, database);
       advance_all (self);
     }
 }

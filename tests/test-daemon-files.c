@@ -929,6 +929,51 @@ test_list_files_offline (Fixture      *fixture,
   wait_finished (fixture->alice, transfer, TRUE, NULL);
 }
 
+/* TLS ------------------------------------------------------------------------ */
+
+static const LtTestServerOptions tls_server = {
+  .tls = TRUE,
+};
+
+/* Starts @username's daemon over TLS to "localhost", the name in the
+ * test certificate, which is also its only authority. */
+static void
+start_tls_user (Fixture       *fixture,
+                LtTestSession *session,
+                const char    *username)
+{
+  g_autofree char *cert = g_build_filename (lt_test_server_get_dir (fixture->base.server),
+                                            "cert.pem", NULL);
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_string (cert));
+  g_autofree char *quoted = g_variant_print (value, FALSE);
+  g_autofree char *server_arg = g_strdup_printf ("--server=localhost:%u",
+                                                 lt_test_server_get_port (fixture->base.server));
+
+  lt_test_session_set_setting (session, "use-tls", "true");
+  lt_test_session_set_setting (session, "tls-ca-file", quoted);
+  lt_test_start_daemon (session, server_arg);
+  lt_test_bus_register (session, username);
+  lt_test_bus_login (session, username);
+}
+
+/* Over TLS, files go over HTTPS checked against the same authority. */
+static void
+test_tls (Fixture      *fixture,
+          gconstpointer data)
+{
+  g_autofree char *source = make_file (fixture->dir, "secret.bin", 500000, 18);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *arrived = g_build_filename (inbox, "secret.bin", NULL);
+  guint64 file_id, download;
+
+  start_tls_user (fixture, fixture->alice, "alice");
+  start_tls_user (fixture, fixture->bob, "bob");
+  file_id = upload_to_bob (fixture, source, "secret.bin", 500000);
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_finished (fixture->bob, download, TRUE, NULL);
+  assert_same_file (source, arrived);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -948,6 +993,7 @@ main (int   argc,
   add_test ("/daemon/files/server-restart-download", test_server_restart_download);
   add_test ("/daemon/files/daemon-restart", test_daemon_restart);
   add_test ("/daemon/files/list-offline", test_list_files_offline);
+  g_test_add ("/daemon/files/tls", Fixture, &tls_server, setup, test_tls, teardown);
   g_test_add ("/daemon/files/notification-accept", NotifyFixture, NULL, notify_setup,
               test_notification_accept, notify_teardown);
   g_test_add ("/daemon/files/notification-reject", NotifyFixture, NULL, notify_setup,
