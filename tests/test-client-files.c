@@ -896,12 +896,72 @@ shows_items (LtTestSession *session,
   return g_strcmp0 (*got, expected) == 0;
 }
 
+/* The applications this process opens files and folders with: one
+ * of the test's own, which writes what it was given into opened_log
+ * (set up in main(), before GIO reads the applications). */
+static char *opened_log;
+
+static void
+install_opener (const char *dir)
+{
+  g_autofree char *data = g_build_filename (dir, "data", NULL);
+  g_autofree char *config = g_build_filename (dir, "config", NULL);
+  g_autofree char *applications = g_build_filename (data, "applications", NULL);
+  g_autofree char *script = g_build_filename (dir, "opener.sh", NULL);
+  g_autofree char *desktop = g_build_filename (applications, "lt-test-opener.desktop", NULL);
+  g_autofree char *mimeapps = g_build_filename (config, "mimeapps.list", NULL);
+  g_autofree char *script_text = NULL;
+  g_autofree char *desktop_text = NULL;
+  g_autoptr(GError) error = NULL;
+
+  opened_log = g_build_filename (dir, "opened", NULL);
+  script_text = g_strdup_printf ("#!/bin/sh\nprintf '%%s\\n' \"$1\" >> '%s'\n", opened_log);
+  desktop_text = g_strdup_printf ("[Desktop Entry]\nType=Application\nName=Opener\n"
+                                  "Exec=%s %%u\nMimeType=application/pdf;inode/directory;\n"
+                                  "NoDisplay=true\n", script);
+  g_assert_cmpint (g_mkdir_with_parents (applications, 0700), ==, 0);
+  g_assert_cmpint (g_mkdir_with_parents (config, 0700), ==, 0);
+  g_file_set_contents (script, script_text, -1, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chmod (script, 0700), ==, 0);
+  g_file_set_contents (desktop, desktop_text, -1, &error);
+  g_assert_no_error (error);
+  g_file_set_contents (mimeapps, "[Default Applications]\n"
+                       "application/pdf=lt-test-opener.desktop\n"
+                       "inode/directory=lt-test-opener.desktop\n", -1, &error);
+  g_assert_no_error (error);
+  g_setenv ("XDG_DATA_HOME", data, TRUE);
+  g_setenv ("XDG_CONFIG_HOME", config, TRUE);
+}
+
+/* What the opener was given so far, one line each, or "". */
+static char *
+opened (void)
+{
+  char *contents = NULL;
+
+  if (!g_file_get_contents (opened_log, &contents, NULL, NULL))
+    return g_strdup ("");
+  return g_strchomp (contents);
+}
+
+static gboolean
+has_opened (const char *expected,
+            char      **got)
+{
+  g_free (*got);
+  *got = opened ();
+  return g_strcmp0 (*got, expected) == 0;
+}
+
 /* Tests -------------------------------------------------------------------------- */
 
 /* alice sends bob a file: bob's conversation shows its card with
  * Accept and Reject; Accept downloads it into his Downloads folder,
- * the progress bar fills, and Open and Show in Folder appear.  Show
- * in Folder asks the file manager on the session bus to show it. */
+ * the progress bar fills, and Open and Show in Folder appear.  Open
+ * opens it with the default application; Show in Folder opens the
+ * folder while no file manager is on the session bus, and asks the
+ * file manager to show the file once one is. */
 static void
 test_accept (Fixture      *fixture,
              gconstpointer data)
@@ -914,6 +974,8 @@ test_accept (Fixture      *fixture,
   g_autoptr(GFile) expected_file = g_file_new_for_path (expected_path);
   g_autofree char *expected_uri = g_file_get_uri (expected_file);
   g_autofree char *shown = NULL;
+  g_autofree char *expected_opened = NULL;
+  g_autofree char *got_opened = NULL;
 
   show_view (fixture, fixture->bob_chat, "alice");
   send_file (fixture->alice, "bob", path);
@@ -941,6 +1003,18 @@ test_accept (Fixture      *fixture,
     lt_test_fail ("Expected the file at %s, the daemon says %s", expected_path,
                   lt_file_get_path (view_file (fixture, "report.pdf")));
   assert_same_bytes (path, expected_path);
+
+  g_remove (opened_log);
+  click (CARD (fixture, "report.pdf"), "open");
+  /* GIO gives a local file's path to an application that takes URIs. */
+  wait_for (has_opened (expected_path, &got_opened),
+            "Expected the default application to open %s, it got “%s”", expected_path,
+            got_opened);
+  click (CARD (fixture, "report.pdf"), "show");
+  expected_opened = g_strdup_printf ("%s\n%s", expected_path, fixture->bob_downloads);
+  wait_for (has_opened (expected_opened, &got_opened),
+            "Expected the folder opened without a file manager, “%s”; got “%s”",
+            expected_opened, got_opened);
 
   file_manager = start_file_manager (fixture->bob);
   click (CARD (fixture, "report.pdf"), "show");
@@ -1210,8 +1284,13 @@ main (int   argc,
       char *argv[])
 {
   GSubprocess *xvfb = lt_test_display_start ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("lt-client-files-apps-XXXXXX", &error);
   int status;
 
+  g_assert_no_error (error);
+  /* Files are opened by an application of this test's own. */
+  install_opener (dir);
   /* This process's settings stay in memory: never the user's dconf. */
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
   /* Our Xvfb, even when run by hand on a Wayland desktop. */
@@ -1237,6 +1316,8 @@ main (int   argc,
 
   status = g_test_run ();
 
+  lt_test_remove_tree (dir);
+  g_clear_pointer (&opened_log, g_free);
   lt_test_display_stop (xvfb);
   return status;
 }
