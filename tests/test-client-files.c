@@ -417,21 +417,33 @@ teardown (Fixture      *fixture,
 
 /* Files to send ---------------------------------------------------------------- */
 
-/* @size bytes that differ from file to file. */
+/* @size bytes that differ from file to file: a random block of the
+ * name's seed, each copy of it marked with its number. */
 static char *
 make_file (Fixture    *fixture,
            const char *name,
            gsize       size)
 {
   g_autofree char *path = g_build_filename (fixture->dir, name, NULL);
-  g_autofree guint8 *bytes = g_malloc (size);
-  GRand *rand = g_rand_new_with_seed (g_str_hash (name));
+  g_autoptr(GFile) file = g_file_new_for_path (path);
   g_autoptr(GError) error = NULL;
+  g_autoptr(GFileOutputStream) out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL,
+                                                     &error);
+  guint32 block[16 * 1024];
+  GRand *rand = g_rand_new_with_seed (g_str_hash (name));
 
-  for (gsize i = 0; i < size; i++)
-    bytes[i] = g_rand_int (rand) & 0xff;
+  g_assert_no_error (error);
+  for (gsize i = 0; i < G_N_ELEMENTS (block); i++)
+    block[i] = g_rand_int (rand);
   g_rand_free (rand);
-  g_file_set_contents (path, (const char *) bytes, size, &error);
+  for (gsize written = 0, n = 0; written < size; written += sizeof block, n++)
+    {
+      block[0] = n;
+      g_output_stream_write_all (G_OUTPUT_STREAM (out), block, MIN (sizeof block, size - written),
+                                 NULL, NULL, &error);
+      g_assert_no_error (error);
+    }
+  g_output_stream_close (G_OUTPUT_STREAM (out), NULL, &error);
   g_assert_no_error (error);
   return g_steal_pointer (&path);
 }
