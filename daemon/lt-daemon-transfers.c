@@ -47,7 +47,7 @@
 /* A folder's manifest goes in pages of about this many bytes of JSON,
  * well under the server's default --max-frame of 64 KiB. */
 #define PAGE_BYTES 32768
-#define ENTRIES_PAGE 500
+#define ENTRIES_PAGE 200
 
 #define STATE_HASHING "hashing"
 #define STATE_OFFERING "offering"
@@ -1005,14 +1005,47 @@ on_put (GObject      *source,
     }
 
   status = soup_message_get_status (message);
-  /* An empty entry has no offset to tell that it is complete. */
+  /* After an empty PUT (every byte was there): 409 says the entry was
+   * complete already. */
   if (status == SOUP_STATUS_CREATED
-      || (status == SOUP_STATUS_CONFLICT && entry_size (entry_at (t, t->entry)) == 0))
+      || (status == SOUP_STATUS_CONFLICT && t->offset == entry_size (entry_at (t, t->entry))))
     next_upload_entry (t);
   else if (status == SOUP_STATUS_NO_CONTENT)
     upload_entry (t); /* bytes still missing: HEAD says where */
   else
     http_failed (t, message, body);
+}
+
+/* Sends the PUT of @message; progress comes from wrote-body-data.  A
+ * PUT never goes on a reused connection: libsoup would send it again
+ * by itself after a cut, from a body stream already read. */
+static void
+send_put (Transfer    *t,
+          SoupMessage *message)
+{
+  Putting *putting = g_new0 (Putting, 1);
+
+  soup_message_headers_set_expectations (soup_message_get_request_headers (message),
+                                         SOUP_EXPECTATION_CONTINUE);
+  soup_message_add_flags (message, SOUP_MESSAGE_NEW_CONNECTION);
+  putting->t = transfer_ref (t);
+  g_signal_connect (message, "wrote-body-data", G_CALLBACK (on_wrote_body_data), putting);
+  soup_session_send_and_read_async (t->owner->session, message, G_PRIORITY_DEFAULT,
+                                    t->cancellable, on_put, putting);
+}
+
+/* Every byte of the entry is on the server, but it was not checked (it
+ * stopped meanwhile): an empty PUT has it checked.  Also the PUT of an
+ * empty entry. */
+static void
+put_empty (Transfer *t)
+{
+  g_autofree char *url = entry_url (t, t->entry);
+  g_autoptr(SoupMessage) message = new_message (t, SOUP_METHOD_PUT, url);
+  g_autoptr(GBytes) empty = g_bytes_new_static ("", 0);
+
+  soup_message_set_request_body_from_bytes (message, "application/octet-stream", empty);
+  send_put (t, message);
 }
 
 static void
@@ -1027,7 +1060,6 @@ on_source_opened (GObject      *source,
   g_autoptr(GError) error = NULL;
   JsonObject *entry;
   guint64 size;
-  Putting *putting;
 
   stream = g_file_read_finish (G_FILE (source), result, &error);
   if (is_stopped (t, error))
@@ -1043,19 +1075,12 @@ on_source_opened (GObject      *source,
   size = entry_size (entry);
   url = entry_url (t, t->entry);
   message = new_message (t, SOUP_METHOD_PUT, url);
-  soup_message_headers_set_expectations (soup_message_get_request_headers (message),
-                                         SOUP_EXPECTATION_CONTINUE);
   if (t->offset > 0)
     soup_message_headers_set_content_range (soup_message_get_request_headers (message),
                                             t->offset, size - 1, size);
   soup_message_set_request_body (message, "application/octet-stream", G_INPUT_STREAM (stream),
                                  size - t->offset);
-
-  putting = g_new0 (Putting, 1);
-  putting->t = transfer_ref (t);
-  g_signal_connect (message, "wrote-body-data", G_CALLBACK (on_wrote_body_data), putting);
-  soup_session_send_and_read_async (t->owner->session, message, G_PRIORITY_DEFAULT,
-                                    t->cancellable, on_put, putting);
+  send_put (t, message);
 }
 
 /* The path on this computer of the current entry. */
@@ -1106,14 +1131,13 @@ on_head_upload (GObject      *source,
   offset = soup_message_headers_get_one (soup_message_get_response_headers (message),
                                          "Upload-Offset");
   size = entry_size (entry_at (t, t->entry));
-  t->offset = offset != NULL ? g_ascii_strtoull (offset, NULL, 10) : 0;
-  if (t->offset >= size && size > 0)
+  t->offset = offset != NULL ? MIN (g_ascii_strtoull (offset, NULL, 10), size) : 0;
+  emit_progress (t, t->entry_base + t->offset, FALSE);
+  if (t->offset == size)
     {
-      next_upload_entry (t);
+      put_empty (t);
       return;
     }
-  t->offset = MIN (t->offset, size);
-  emit_progress (t, t->entry_base + t->offset, FALSE);
   file = source_file (t);
   g_file_read_async (file, G_PRIORITY_DEFAULT, t->cancellable, on_source_opened,
                      transfer_ref (t));

@@ -17,7 +17,7 @@
  * smaller under valgrind, where everything is slower anyway. */
 #define BIG_SIZE (64 * 1024 * 1024)
 #define BIG_SIZE_VALGRIND (8 * 1024 * 1024)
-#define TRANSFER_TIMEOUT_MS 20000
+#define TRANSFER_TIMEOUT_MS 30000
 
 typedef struct
 {
@@ -465,10 +465,12 @@ test_name_taken (Fixture      *fixture,
   g_autofree char *existing = make_file (inbox, "report.pdf", 10, 4);
   g_autofree char *copy = g_strdup_printf ("%s.copy", existing);
   g_autofree char *arrived = g_build_filename (inbox, "report (2).pdf", NULL);
+  g_autoptr(GFile) existing_file = g_file_new_for_path (existing);
+  g_autoptr(GFile) copy_file = g_file_new_for_path (copy);
   guint64 file_id, download;
 
-  g_assert_true (g_file_copy (g_file_new_for_path (existing), g_file_new_for_path (copy),
-                              G_FILE_COPY_NONE, NULL, NULL, NULL, NULL));
+  g_assert_true (g_file_copy (existing_file, copy_file, G_FILE_COPY_NONE, NULL, NULL, NULL,
+                              NULL));
   start_both (fixture);
   file_id = upload_to_bob (fixture, source, "report.pdf", 5000);
   download = accept_file (fixture->bob, file_id, inbox);
@@ -489,7 +491,7 @@ test_reject (Fixture      *fixture,
 
   start_both (fixture);
   file_id = upload_to_bob (fixture, source, "offer.bin", 1000);
-  lt_test_bus_call_ok (fixture->bob, "RejectFile", g_variant_new ("(t)", file_id));
+  lt_test_assert_call (fixture->bob, "RejectFile", g_variant_new ("(t)", file_id), "()");
   expected = g_strdup_printf ("FileRejected ('bob', %" G_GUINT64_FORMAT ", 'bob')", file_id);
   lt_test_wait_signal (fixture->alice, expected);
   lt_test_assert_call_error (fixture->bob, "AcceptFile", g_variant_new ("(ts)", file_id, inbox),
@@ -702,7 +704,7 @@ test_cancel (Fixture      *fixture,
 
   start_both (fixture);
   upload = send_file (fixture->alice, "bob", source);
-  lt_test_bus_call_ok (fixture->alice, "CancelTransfer", g_variant_new ("(t)", upload));
+  lt_test_assert_call (fixture->alice, "CancelTransfer", g_variant_new ("(t)", upload), "()");
   wait_finished (fixture->alice, upload, FALSE, "Cancel");
   lt_test_assert_call (fixture->alice, "ListTransfers", NULL, "(@a(ttsbstt) [],)");
   lt_test_assert_call_error (fixture->alice, "CancelTransfer", g_variant_new ("(t)", upload),
@@ -711,7 +713,7 @@ test_cancel (Fixture      *fixture,
   file_id = upload_to_bob (fixture, source, "big.bin", size);
   download = accept_file (fixture->bob, file_id, inbox);
   lt_test_server_freeze (fixture->base.server);
-  lt_test_bus_call_ok (fixture->bob, "CancelTransfer", g_variant_new ("(t)", download));
+  lt_test_assert_call (fixture->bob, "CancelTransfer", g_variant_new ("(t)", download), "()");
   wait_finished (fixture->bob, download, FALSE, "Cancel");
   lt_test_server_unfreeze (fixture->base.server);
   deadline = lt_test_deadline (LT_TEST_BUS_TIMEOUT_MS);
@@ -929,6 +931,38 @@ test_list_files_offline (Fixture      *fixture,
   wait_finished (fixture->alice, transfer, TRUE, NULL);
 }
 
+/* A folder whose manifest outgrows a frame goes in pages
+ * (file_entries_add) and comes back in pages (file_entries). */
+static void
+test_folder_pages (Fixture      *fixture,
+                   gconstpointer data)
+{
+  g_autofree char *folder = make_dir (fixture->dir, "many");
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *padding = g_strnfill (200, 'x');
+  guint64 file_id, download;
+  guint n = 260;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-%03u.txt", padding, i);
+
+      g_free (make_file (folder, name, 1, 100 + i));
+    }
+  start_both (fixture);
+  file_id = upload_to_bob (fixture, folder, "many", n);
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_finished (fixture->bob, download, TRUE, NULL);
+  for (guint i = 0; i < n; i += 37)
+    {
+      g_autofree char *name = g_strdup_printf ("%s-%03u.txt", padding, i);
+      g_autofree char *sent = g_build_filename (folder, name, NULL);
+      g_autofree char *got = g_build_filename (inbox, "many", name, NULL);
+
+      assert_same_file (sent, got);
+    }
+}
+
 /* TLS ------------------------------------------------------------------------ */
 
 static const LtTestServerOptions tls_server = {
@@ -988,6 +1022,7 @@ main (int   argc,
   add_test ("/daemon/files/offline", test_offline_announced);
   add_test ("/daemon/files/bad-paths", test_bad_paths);
   add_test ("/daemon/files/folder", test_folder);
+  add_test ("/daemon/files/folder-pages", test_folder_pages);
   add_test ("/daemon/files/cancel", test_cancel);
   add_test ("/daemon/files/server-restart-upload", test_server_restart_upload);
   add_test ("/daemon/files/server-restart-download", test_server_restart_download);
