@@ -1263,6 +1263,49 @@ test_cancel_upload (Fixture      *fixture,
     lt_test_fail ("Expected no cancel button once cancelled, there is one");
 }
 
+/* A download cancelled from its card (the server frozen meanwhile, so
+ * that it cannot end first) says so and leaves nothing in Downloads;
+ * Download then fetches the whole file. */
+static void
+test_cancel_download (Fixture      *fixture,
+                      gconstpointer data)
+{
+  g_autofree char *path = make_file (fixture, "big.iso", LARGE_SIZE);
+  g_autofree char *expected_path = g_build_filename (fixture->bob_downloads, "big.iso", NULL);
+  g_autofree char *part_path = g_strconcat (expected_path, ".part", NULL);
+
+  show_view (fixture, fixture->bob_chat, "alice");
+  send_file (fixture->alice, "bob", path);
+  wait_offered (fixture, fixture->bob, "alice", "big.iso");
+  wait_within (TRANSFER_TIMEOUT_MS, card_buttons_are (CARD (fixture, "big.iso"), "accept reject"),
+               "Expected Accept and Reject on big.iso, got: %s",
+               card_buttons (CARD (fixture, "big.iso")));
+  click (CARD (fixture, "big.iso"), "accept");
+  wait_for (card_has_button (CARD (fixture, "big.iso"), "cancel"),
+            "Expected a cancel button on the download of big.iso, got: %s",
+            card_buttons (CARD (fixture, "big.iso")));
+  lt_test_server_freeze (fixture->base.server);
+  click (CARD (fixture, "big.iso"), "cancel");
+  wait_within (TRANSFER_TIMEOUT_MS,
+               g_strcmp0 (card_status (CARD (fixture, "big.iso")), "Download cancelled") == 0,
+               "Expected big.iso “Download cancelled”, got “%s”",
+               card_status (CARD (fixture, "big.iso")));
+  lt_test_server_unfreeze (fixture->base.server);
+  if (!card_buttons_are (CARD (fixture, "big.iso"), "download"))
+    lt_test_fail ("Expected Download again on the cancelled big.iso, got: %s",
+                  card_buttons (CARD (fixture, "big.iso")));
+  if (g_file_test (expected_path, G_FILE_TEST_EXISTS)
+      || g_file_test (part_path, G_FILE_TEST_EXISTS))
+    lt_test_fail ("Expected nothing of big.iso in Downloads after cancelling, got %s",
+                  g_file_test (expected_path, G_FILE_TEST_EXISTS) ? expected_path : part_path);
+
+  click (CARD (fixture, "big.iso"), "download");
+  wait_within (TRANSFER_TIMEOUT_MS, card_buttons_are (CARD (fixture, "big.iso"), "open show"),
+               "Expected Open and Show in Folder after downloading again, got: %s (%s)",
+               card_buttons (CARD (fixture, "big.iso")), card_status (CARD (fixture, "big.iso")));
+  assert_same_bytes (path, expected_path);
+}
+
 /* A view made while an upload waits (the server is frozen: no offer is
  * taken) shows it from ListTransfers, with its cancel button; once the
  * server is back, the same card is the announced file, once. */
@@ -1324,6 +1367,7 @@ main (int   argc,
   add_test ("drop-folder", test_drop_folder);
   add_test ("file-list", test_file_list);
   add_test ("cancel-upload", test_cancel_upload);
+  add_test ("cancel-download", test_cancel_download);
   add_test ("restore-upload", test_restore_upload);
 
   status = g_test_run ();
