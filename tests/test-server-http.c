@@ -913,6 +913,26 @@ static const LtTestServerOptions stale_soon = {
 /* Never uploaded whole: any SHA-256 will do. */
 #define ANY_SHA256 "0000000000000000000000000000000000000000000000000000000000000000"
 
+/* Waits, bounded by the age, one more period and time for a slow
+ * machine, until the sweep has dropped @offer: file_resume says 1017. */
+static void
+wait_dropped (LtTestClient *client,
+              LtTestOffer  *offer)
+{
+  gint64 deadline = lt_test_deadline (15000);
+  g_autoptr(GError) error = NULL;
+
+  while (lt_test_client_call (client, "file_resume", &error, "{'file_id':%" G_GINT64_FORMAT "}",
+                              offer->file_id) != NULL)
+    {
+      if (g_get_monotonic_time () > deadline)
+        lt_test_fail ("Expected file %" G_GINT64_FORMAT " to be dropped within 15 s of its "
+                      "last upload; file_resume still answers", offer->file_id);
+      g_usleep (200 * 1000);
+    }
+  g_assert_error (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_FILE_UNAVAILABLE);
+}
+
 static void
 test_stale_offer (LtTestFixture *fixture,
                   gconstpointer  data)
@@ -927,8 +947,6 @@ test_stale_offer (LtTestFixture *fixture,
   g_autofree char *partial = g_strdup_printf ("%s/files/partial/%" G_GINT64_FORMAT "-0",
                                               lt_test_server_get_data_dir (server),
                                               stale->file_id);
-  gint64 deadline = lt_test_deadline (15000);
-  g_autoptr(GError) error = NULL;
   g_autoptr(LtTestReply) head = NULL;
   g_autofree char *token = NULL;
 
@@ -939,16 +957,7 @@ test_stale_offer (LtTestFixture *fixture,
   lt_test_call_error (alice, "file_offer", 1015, "quota_exceeded",
                       "{'to':'alice','name':'more','size':40,'sha256':'" ANY_SHA256 "'}");
 
-  /* Bounded: the age, one more period, and time for a slow machine. */
-  while (lt_test_client_call (alice, "file_resume", &error, "{'file_id':%" G_GINT64_FORMAT "}",
-                              stale->file_id) != NULL)
-    {
-      if (g_get_monotonic_time () > deadline)
-        lt_test_fail ("Expected file %" G_GINT64_FORMAT " to be dropped within 15 s of its "
-                      "last upload; file_resume still answers", stale->file_id);
-      g_usleep (200 * 1000);
-    }
-  g_assert_error (error, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_FILE_UNAVAILABLE);
+  wait_dropped (alice, stale);
   lt_test_wait_until (!g_file_test (partial, G_FILE_TEST_EXISTS),
                       "the partial file of the dropped offer to be deleted");
   head = lt_test_http_request (server, "HEAD", stale->url, stale->token, NULL, NULL);
@@ -1021,6 +1030,60 @@ test_verify_after_crash (LtTestFixture *fixture,
   receive_pattern (server, bob, offer, CUT_SIZE, sha256);
 }
 
+/* The server's files may not grow past 1 MiB (RLIMIT_FSIZE): writing a
+ * file fails as on a full disk. */
+static const LtTestServerOptions small_disk = { .max_file_size = MIB };
+
+/* A failed write answers 500 or 507, keeps what was written for a
+ * later resume, and leaves the rest of the server working. */
+static void
+test_disk_full (LtTestFixture *fixture,
+                gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autofree char *sha256 = pattern_sha256 (2 * MIB);
+  g_autoptr(LtTestOffer) offer = lt_test_offer_sized (alice, "alice", "big.bin", 2 * MIB,
+                                                      sha256);
+  g_autoptr(LtTestReply) put = put_pattern (server, offer->url, offer->token, 0, 2 * MIB,
+                                            2 * MIB);
+  gint64 offset;
+
+  /* EFBIG is no ENOSPC to GIO: 500 then, both are "could not store". */
+  if (put->status != SOUP_STATUS_INSUFFICIENT_STORAGE
+      && put->status != SOUP_STATUS_INTERNAL_SERVER_ERROR)
+    lt_test_fail ("Expected HTTP 507 or 500 when the disk is full, got %u", put->status);
+  offset = upload_offset (server, offer->url, offer->token);
+  if (offset > MIB)
+    lt_test_fail ("Expected at most 1 MiB stored before the disk was full, got %"
+                  G_GINT64_FORMAT " bytes", offset);
+  lt_test_assert_object (lt_test_call_ok (alice, "file_list", "{'with':'alice'}"),
+                         "{'files':[],'more':false}");
+}
+
+/* An upload that is running keeps its offer, however long it takes:
+ * the offer goes only once the upload has stopped for the age. */
+static void
+test_stale_offer_busy (LtTestFixture *fixture,
+                       gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autoptr(LtTestOffer) offer = lt_test_offer_sized (alice, "alice", "slow.bin", 60,
+                                                      ANY_SHA256);
+  g_autoptr(GIOStream) raw = raw_connect (server);
+
+  raw_send_head (raw, "PUT", offer->url, offer->token, "Content-Length: 60\r\n");
+  raw_send_pattern (raw, 0, 30);
+  /* Twice the age: two sweeps at least find it idle, and busy. */
+  g_usleep (7 * G_USEC_PER_SEC);
+  lt_test_call_ok (alice, "file_resume", "{'file_id':%" G_GINT64_FORMAT "}", offer->file_id);
+
+  g_io_stream_close (raw, NULL, NULL);
+  wait_upload_offset (server, offer->url, offer->token, 30);
+  wait_dropped (alice, offer);
+}
+
 static const LtTestServerOptions tls_server = { .tls = TRUE };
 
 /* With TLS on the chat port, the file service speaks HTTPS, with the
@@ -1065,8 +1128,10 @@ main (int argc,
   lt_test_add ("/server/http/ranges", NULL, test_ranges);
   lt_test_add ("/server/http/limits", NULL, test_limits);
   lt_test_add ("/server/http/stale-offer", &stale_soon, test_stale_offer);
+  lt_test_add ("/server/http/stale-offer/busy", &stale_soon, test_stale_offer_busy);
   lt_test_add ("/server/http/https", &tls_server, test_https);
   lt_test_add ("/server/http/verify-after-crash", NULL, test_verify_after_crash);
+  lt_test_add ("/server/http/disk-full", &small_disk, test_disk_full);
 
   return g_test_run ();
 }
