@@ -1110,6 +1110,33 @@ test_https (LtTestFixture *fixture,
     lt_test_fail ("Expected no plain HTTP answer from the HTTPS port, got one");
 }
 
+static const LtTestServerOptions tls_quick_timeout = {
+  .tls = TRUE,
+  .args = { "--login-timeout", "2", NULL },
+};
+
+/* A client that connects to the HTTPS port and never starts its TLS
+ * handshake is dropped after --login-timeout. */
+static void
+test_https_handshake_timeout (LtTestFixture *fixture,
+                              gconstpointer  data)
+{
+  g_autoptr(GIOStream) raw = raw_connect (fixture->server);
+  gint64 start = g_get_monotonic_time ();
+  g_autoptr(GError) error = NULL;
+  char byte;
+  gssize n;
+
+  /* The socket's own timeout (30 s, scaled) bounds the read. */
+  n = g_input_stream_read (g_io_stream_get_input_stream (raw), &byte, 1, NULL, &error);
+  if (n != 0)
+    lt_test_fail ("Expected the server to close a silent connection, got %s",
+                  error ? error->message : "a byte");
+  if (g_get_monotonic_time () - start < G_USEC_PER_SEC)
+    lt_test_fail ("Expected the server to wait --login-timeout (2 s) for the handshake, it "
+                  "closed after %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
+}
+
 int
 main (int argc,
       char *argv[])
@@ -1130,6 +1157,8 @@ main (int argc,
   lt_test_add ("/server/http/stale-offer", &stale_soon, test_stale_offer);
   lt_test_add ("/server/http/stale-offer/busy", &stale_soon, test_stale_offer_busy);
   lt_test_add ("/server/http/https", &tls_server, test_https);
+  lt_test_add ("/server/http/https/handshake-timeout", &tls_quick_timeout,
+               test_https_handshake_timeout);
   lt_test_add ("/server/http/verify-after-crash", NULL, test_verify_after_crash);
   lt_test_add ("/server/http/disk-full", &small_disk, test_disk_full);
 
