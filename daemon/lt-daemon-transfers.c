@@ -780,9 +780,9 @@ on_entries_added (GObject      *source,
     return;
   if (reply == NULL)
     {
-      /* The offer is half made: it cannot be completed from a pause,
-       * so it is withdrawn and the transfer fails. */
-      fail (t, error->message);
+      /* Still "offering": a resume withdraws this offer and makes a
+       * new one (start_offer()). */
+      step_failed (t, error);
       return;
     }
   if (offering->next >= json_array_get_length (entries_of (t)))
@@ -855,7 +855,16 @@ start_offer (Transfer *t)
 {
   g_autoptr(JsonObject) params = json_object_new ();
   JsonObject *first;
-  Offering *offering = g_new0 (Offering, 1);
+  Offering *offering;
+
+  /* An offer cut between its pages (a restart) cannot be completed:
+   * it is withdrawn and made again. */
+  if (t->file_id != 0)
+    {
+      withdraw_offer (t);
+      t->file_id = 0;
+    }
+  offering = g_new0 (Offering, 1);
 
   offering->t = transfer_ref (t);
   json_object_set_string_member (params, "to", t->conversation);
