@@ -513,11 +513,11 @@ http_failed (Transfer    *t,
 /* Hashing (uploads) ---------------------------------------------------- */
 
 static gboolean
-hash_file (const char *path,
-           guint64    *size,
-           char      **sha256,
+hash_file (const char   *path,
+           guint64      *size,
+           char        **sha256,
            GCancellable *cancellable,
-           GError    **error)
+           GError      **error)
 {
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
   g_autofree guint8 *buffer = g_malloc (CHUNK_SIZE);
@@ -2297,27 +2297,15 @@ on_part_reserved (GObject      *source,
   save_new (self, transfer_ref (t), task);
 }
 
+/* What file_accept tells of the file: its name (made safe again here:
+ * a receiver checks too), size, folder or SHA-256, and a token. */
 static void
-on_accepted (GObject      *source,
-             GAsyncResult *result,
-             gpointer      user_data)
+take_accept_reply (Transfer   *t,
+                   JsonObject *reply)
 {
-  g_autoptr(GTask) task = user_data;
-  Transfer *t = g_task_get_task_data (task);
-  g_autoptr(JsonObject) reply = NULL;
   g_autoptr(JsonObject) manifest = json_object_new ();
-  g_autoptr(GTask) reserve = NULL;
-  GError *error = NULL;
   const char *name = "", *sha256 = "", *url = NULL, *token = NULL;
   gint64 size = 0;
-  Placing *placing;
-
-  reply = lt_daemon_call_finish (LT_DAEMON (source), result, &error);
-  if (reply == NULL)
-    {
-      g_task_return_error (task, error);
-      return;
-    }
 
   lt_json_get_string (reply, "name", FALSE, &name, NULL);
   lt_json_get_string (reply, "sha256", FALSE, &sha256, NULL);
@@ -2325,11 +2313,12 @@ on_accepted (GObject      *source,
   lt_json_get_string (reply, "token", FALSE, &token, NULL);
   lt_json_get_int (reply, "size", FALSE, &size, NULL);
   g_free (t->name);
-  /* The server made it safe already; a receiver checks again. */
   t->name = lt_file_name_sanitize (name != NULL ? name : "");
   t->total = MAX (size, 0);
   json_object_set_string_member (manifest, "name", t->name);
-  json_object_set_boolean_member (manifest, "folder", json_object_get_boolean_member_with_default (reply, "folder", FALSE));
+  json_object_set_boolean_member (manifest, "folder",
+                                  json_object_get_boolean_member_with_default (reply, "folder",
+                                                                               FALSE));
   json_object_set_array_member (manifest, "entries", json_array_new ());
   t->manifest = g_steal_pointer (&manifest);
   if (!is_folder (t))
@@ -2340,10 +2329,30 @@ on_accepted (GObject      *source,
       json_object_set_string_member (entry, "sha256", sha256 != NULL ? sha256 : "");
       json_array_add_object_element (entries_of (t), entry);
     }
-  t->url = url != NULL ? resolve_url (LT_DAEMON_TRANSFERS (g_task_get_source_object (task)), url)
-                       : NULL;
+  t->url = url != NULL ? resolve_url (t->owner, url) : NULL;
   t->token = g_strdup (token);
+}
 
+static void
+on_accepted (GObject      *source,
+             GAsyncResult *result,
+             gpointer      user_data)
+{
+  g_autoptr(GTask) task = user_data;
+  Transfer *t = g_task_get_task_data (task);
+  g_autoptr(JsonObject) reply = NULL;
+  g_autoptr(GTask) reserve = NULL;
+  GError *error = NULL;
+  Placing *placing;
+
+  reply = lt_daemon_call_finish (LT_DAEMON (source), result, &error);
+  if (reply == NULL)
+    {
+      g_task_return_error (task, error);
+      return;
+    }
+
+  take_accept_reply (t, reply);
   reserve = g_task_new (NULL, NULL, on_part_reserved, g_object_ref (task));
   placing = g_new0 (Placing, 1);
   placing->dir = g_strdup (t->path);

@@ -963,6 +963,45 @@ test_folder_pages (Fixture      *fixture,
     }
 }
 
+/* A download that does not match the sender's SHA-256 (the server's
+ * copy was damaged on its disk) fails, and leaves neither the file nor
+ * its part. */
+static void
+test_corrupt_download (Fixture      *fixture,
+                       gconstpointer data)
+{
+  g_autofree char *source = make_file (fixture->dir, "fragile.bin", 70000, 19);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *arrived = g_build_filename (inbox, "fragile.bin", NULL);
+  g_autofree char *part = g_build_filename (inbox, "fragile.bin.part", NULL);
+  g_autofree char *sha256 = sha256_of (source);
+  g_autofree char *prefix = g_strndup (sha256, 2);
+  g_autofree char *blob = g_build_filename (lt_test_server_get_data_dir (fixture->base.server),
+                                            "files", "blobs", prefix, sha256, NULL);
+  g_autofree char *bytes = NULL;
+  g_autoptr(GError) error = NULL;
+  guint64 file_id, download;
+  gint64 deadline;
+  gsize length;
+
+  start_both (fixture);
+  file_id = upload_to_bob (fixture, source, "fragile.bin", 70000);
+  g_file_get_contents (blob, &bytes, &length, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (length, ==, 70000);
+  bytes[1234] ^= 0x55;
+  g_file_set_contents (blob, bytes, length, &error);
+  g_assert_no_error (error);
+
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_finished (fixture->bob, download, FALSE, "does not match");
+  g_assert_false (g_file_test (arrived, G_FILE_TEST_EXISTS));
+  deadline = lt_test_deadline (LT_TEST_BUS_TIMEOUT_MS);
+  while (g_file_test (part, G_FILE_TEST_EXISTS))
+    if (!lt_test_iterate (deadline))
+      g_error ("Expected %s to be deleted after the mismatch, it is still there", part);
+}
+
 /* TLS ------------------------------------------------------------------------ */
 
 static const LtTestServerOptions tls_server = {
@@ -1024,6 +1063,7 @@ main (int   argc,
   add_test ("/daemon/files/folder", test_folder);
   add_test ("/daemon/files/folder-pages", test_folder_pages);
   add_test ("/daemon/files/cancel", test_cancel);
+  add_test ("/daemon/files/corrupt-download", test_corrupt_download);
   add_test ("/daemon/files/server-restart-upload", test_server_restart_upload);
   add_test ("/daemon/files/server-restart-download", test_server_restart_download);
   add_test ("/daemon/files/daemon-restart", test_daemon_restart);
