@@ -1170,7 +1170,7 @@ start_sweeping (LtFileService *self)
 
 /* The connections are accepted here and handed to libsoup, because
  * libsoup 3.2.3's own listener keeps a reference to every socket it
- * accepts (fixed upstream after 3.2.3). */
+ * accepts (fixed upstream after 3.2.3), and has no timeouts. */
 
 static void
 serve_connection (LtFileService     *self,
@@ -1184,6 +1184,12 @@ serve_connection (LtFileService     *self,
   /* No addresses: the client is gone already. */
   if (local == NULL || remote == NULL)
     return;
+
+  /* Every wait of libsoup on the socket, for a request or for room to
+   * write an answer, then fails after --idle-timeout, and libsoup
+   * closes the connection. */
+  g_socket_set_timeout (g_socket_connection_get_socket (connection),
+                        self->server->config->idle_timeout);
 
   if (!soup_server_accept_iostream (self->soup, stream, local, remote, &error))
     g_warning ("File service: cannot serve a connection: %s", error->message);
@@ -1207,7 +1213,6 @@ on_handshake_done (GObject      *source,
     return;
 
   g_object_get (source, "base-io-stream", &connection, NULL);
-  g_socket_set_timeout (g_socket_connection_get_socket (connection), 0);
   serve_connection (self, G_IO_STREAM (source), connection);
 }
 
@@ -1249,6 +1254,21 @@ on_incoming (GSocketService    *listener,
   else
     serve_connection (self, G_IO_STREAM (connection), connection);
   return TRUE;
+}
+
+/* libsoup 3.2 keeps a connection open for the next request only when
+ * it has listeners of its own (priv->listeners in request_finished()),
+ * and this server has none: it closes each connection after one
+ * answer.  Saying so keeps a client from sending its next request on
+ * that connection, which libsoup as a client would resend by itself,
+ * with a request body partly read already. */
+static void
+on_request_started (SoupServer        *soup,
+                    SoupServerMessage *msg,
+                    gpointer           user_data)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Connection",
+                                "close");
 }
 
 static void
@@ -1316,6 +1336,7 @@ lt_file_service_new (LtServer        *server,
   self->server = server;
   g_set_object (&self->certificate, certificate);
   self->soup = soup_server_new ("server-header", "liaotian-server/" PACKAGE_VERSION, NULL);
+  g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), NULL);
   soup_server_add_early_handler (self->soup, "/files", on_put_headers, self, NULL);
   soup_server_add_handler (self->soup, "/files", on_request, self, NULL);
   return self;

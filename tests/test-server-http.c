@@ -1137,6 +1137,78 @@ test_https_handshake_timeout (LtTestFixture *fixture,
                   "closed after %" G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
 }
 
+/* libsoup 3.2's server keeps no connection open after an answer when
+ * it did not accept the connection itself: every answer says so, and
+ * a client session that sends several requests gets them all through. */
+static void
+test_connection_close (LtTestFixture *fixture,
+                       gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autofree char *token = NULL;
+  g_autoptr(LtTestOffer) offer = upload_pattern (server, alice, "alice", RANGE_SIZE, alice,
+                                                 &token);
+  g_autoptr(SoupSession) session = lt_test_http_session ();
+  g_autoptr(GIOStream) raw = raw_connect (server);
+  g_autofree char *head = NULL;
+  char byte;
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(SoupMessage) msg = lt_test_http_message (server, "GET", offer->url, token);
+      g_autoptr(GError) error = NULL;
+      g_autoptr(GBytes) body = soup_session_send_and_read (session, msg, NULL, &error);
+
+      g_assert_no_error (error);
+      if (soup_message_get_status (msg) != SOUP_STATUS_OK
+          || g_bytes_get_size (body) != RANGE_SIZE)
+        lt_test_fail ("Request %u on one session: expected 200 and %d bytes, got %u and %"
+                      G_GSIZE_FORMAT, i + 1, RANGE_SIZE, soup_message_get_status (msg),
+                      g_bytes_get_size (body));
+      g_assert_cmpstr (soup_message_headers_get_one (soup_message_get_response_headers (msg),
+                                                     "Connection"), ==, "close");
+    }
+
+  raw_send_head (raw, "HEAD", offer->url, token, "");
+  head = raw_read_head (raw);
+  assert_head_status (head, SOUP_STATUS_OK);
+  if (g_input_stream_read (g_io_stream_get_input_stream (raw), &byte, 1, NULL, NULL) != 0)
+    lt_test_fail ("Expected the server to close the connection after its answer, it did not");
+}
+
+static const LtTestServerOptions quick_idle_timeout = {
+  .args = { "--idle-timeout", "2", NULL },
+};
+
+/* A connection that sends nothing, or stops in the middle of its
+ * request, is closed after --idle-timeout. */
+static void
+test_idle_timeout (LtTestFixture *fixture,
+                   gconstpointer  data)
+{
+  for (guint i = 0; i < 2; i++)
+    {
+      g_autoptr(GIOStream) raw = raw_connect (fixture->server);
+      gint64 start = g_get_monotonic_time ();
+      g_autoptr(GError) error = NULL;
+      char byte;
+
+      /* The second one sends half a request head. */
+      if (i == 1)
+        g_output_stream_write_all (g_io_stream_get_output_stream (raw), "GET /files/1 HT", 15,
+                                   NULL, NULL, &error);
+      g_assert_no_error (error);
+      /* The socket's own timeout (30 s, scaled) bounds the read. */
+      if (g_input_stream_read (g_io_stream_get_input_stream (raw), &byte, 1, NULL, &error) != 0)
+        lt_test_fail ("Expected the server to close an idle connection, got %s",
+                      error ? error->message : "a byte");
+      if (g_get_monotonic_time () - start < G_USEC_PER_SEC)
+        lt_test_fail ("Expected the server to wait --idle-timeout (2 s), it closed after %"
+                      G_GINT64_FORMAT " ms", (g_get_monotonic_time () - start) / 1000);
+    }
+}
+
 int
 main (int argc,
       char *argv[])
@@ -1157,6 +1229,8 @@ main (int argc,
   lt_test_add ("/server/http/stale-offer", &stale_soon, test_stale_offer);
   lt_test_add ("/server/http/stale-offer/busy", &stale_soon, test_stale_offer_busy);
   lt_test_add ("/server/http/https", &tls_server, test_https);
+  lt_test_add ("/server/http/connection-close", NULL, test_connection_close);
+  lt_test_add ("/server/http/idle-timeout", &quick_idle_timeout, test_idle_timeout);
   lt_test_add ("/server/http/https/handshake-timeout", &tls_quick_timeout,
                test_https_handshake_timeout);
   lt_test_add ("/server/http/verify-after-crash", NULL, test_verify_after_crash);
