@@ -78,6 +78,66 @@ LtTestReply *lt_test_put_bytes (LtTestServer *server,
 char *lt_test_accept_file (LtTestClient *client,
                            gint64        file_id);
 
+/* The test pattern: deterministic bytes, any part of which can be made
+ * without the rest, uploaded and checked a chunk at a time. */
+#define LT_TEST_PATTERN_CHUNK (256 * 1024)
+
+void lt_test_pattern_fill (guint8 *buffer,
+                           guint64 offset,
+                           gsize   length);
+char *lt_test_pattern_range_sha256 (guint64 first,
+                                    guint64 end);
+char *lt_test_pattern_sha256 (guint64 size);
+LtTestReply *lt_test_put_pattern (LtTestServer *server,
+                                  const char   *path,
+                                  const char   *token,
+                                  guint64       first,
+                                  guint64       end,
+                                  guint64       size);
+LtTestReply *lt_test_get_hashed (LtTestServer  *server,
+                                 const char    *path,
+                                 const char    *token,
+                                 const char    *range,
+                                 guint64       *length,
+                                 char         **sha256);
+void lt_test_assert_download_is_pattern (LtTestServer *server,
+                                         const char   *path,
+                                         const char   *token,
+                                         guint64       size,
+                                         const char   *sha256);
+LtTestOffer *lt_test_upload_pattern (LtTestServer *server,
+                                     LtTestClient *sender,
+                                     const char   *to,
+                                     guint64       size,
+                                     LtTestClient *receiver,
+                                     char        **token);
+void lt_test_receive_pattern (LtTestServer *server,
+                              LtTestClient *receiver,
+                              LtTestOffer  *offer,
+                              guint64       size,
+                              const char   *sha256);
+gint64 lt_test_upload_offset (LtTestServer *server,
+                              const char   *path,
+                              const char   *token);
+void lt_test_wait_upload_offset (LtTestServer *server,
+                                 const char   *path,
+                                 const char   *token,
+                                 gint64        expected);
+
+/* Raw HTTP over a connection whose reads and writes time out. */
+GIOStream *lt_test_raw_connect (LtTestServer *server);
+void lt_test_raw_send_head (GIOStream  *stream,
+                            const char *method,
+                            const char *path,
+                            const char *token,
+                            const char *headers);
+void lt_test_raw_send_pattern (GIOStream *stream,
+                               guint64    first,
+                               guint64    end);
+char *lt_test_raw_read_head (GIOStream *stream);
+void lt_test_assert_head_status (const char *head,
+                                 guint       status);
+
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtTestReply, lt_test_reply_free)
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (LtTestOffer, lt_test_offer_free)
 
