@@ -2353,6 +2353,10 @@ on_accepted (GObject      *source,
     }
 
   take_accept_reply (t, reply);
+  /* The server recorded the answer; ListFiles offline shows it too. */
+  if (t->owner->cache != NULL && t->conversation[0] != '#')
+    lt_daemon_cache_file_set_state_async (t->owner->cache, t->file_id, "accepted", NULL, NULL,
+                                          NULL);
   reserve = g_task_new (NULL, NULL, on_part_reserved, g_object_ref (task));
   placing = g_new0 (Placing, 1);
   placing->dir = g_strdup (t->path);
