@@ -213,7 +213,7 @@ static const char *const statement_sql[N_STATEMENTS] = {
   [STMT_FILE_SET_STATE] = "UPDATE files SET state = ?2 WHERE file_id = ?1",
   [STMT_FILES_LIST] = "SELECT file_id, id, ts, sender, name, size, folder, state FROM files"
                       " WHERE conversation = ?1 ORDER BY id DESC LIMIT 200",
-  [STMT_FILE_CONVERSATION] = "SELECT conversation FROM files WHERE file_id = ?1",
+  [STMT_FILE_CONVERSATION] = "SELECT conversation, sender FROM files WHERE file_id = ?1",
   /* ?1 NULL inserts a new transfer. */
   [STMT_TRANSFER_SAVE] = "INSERT INTO transfers (transfer_id, upload, file_id, conversation, name,"
                          " path, part, result, state, done, total, manifest)"
@@ -813,16 +813,14 @@ file_conversation_job (LtDaemonCache *self,
                        GVariant      *args,
                        GError       **error)
 {
-  g_autoptr(GVariant) rows = query_rows (self, STMT_FILE_CONVERSATION, "s", error, "x",
+  g_autoptr(GVariant) rows = query_rows (self, STMT_FILE_CONVERSATION, "ss", error, "x",
                                          (gint64) g_variant_get_uint64 (args));
-  g_autoptr(GVariant) row = NULL;
 
   if (rows == NULL)
     return NULL;
   if (g_variant_n_children (rows) == 0)
-    return g_variant_new_string ("");
-  row = g_variant_get_child_value (rows, 0);
-  return g_variant_get_child_value (row, 0);
+    return g_variant_new ("(ss)", "", "");
+  return g_variant_get_child_value (rows, 0);
 }
 
 static GVariant *
@@ -1636,19 +1634,25 @@ lt_daemon_cache_file_conversation_async (LtDaemonCache      *self,
 
 /**
  * lt_daemon_cache_file_conversation_finish:
+ * @conversation: (out) (transfer full): the file's conversation
+ * @sender: (out) (transfer full): who sent it
  *
- * Returns: (transfer full): the conversation of a file this cache
- *   stored the announcement of, "" for another; %NULL on error
+ * Both are "" for a file whose announcement this cache did not store.
  */
-char *
+gboolean
 lt_daemon_cache_file_conversation_finish (LtDaemonCache *self,
                                           GAsyncResult  *result,
+                                          char         **conversation,
+                                          char         **sender,
                                           GError       **error)
 {
   g_autoptr(GVariant) value = propagate_result (self, result,
                                                 lt_daemon_cache_file_conversation_async, error);
 
-  return value != NULL ? g_variant_dup_string (value, NULL) : NULL;
+  if (value == NULL)
+    return FALSE;
+  g_variant_get (value, "(ss)", conversation, sender);
+  return TRUE;
 }
 
 /**

@@ -160,9 +160,11 @@ void lt_daemon_cache_file_conversation_async (LtDaemonCache      *self,
                                               GCancellable       *cancellable,
                                               GAsyncReadyCallback callback,
                                               gpointer            user_data);
-char *lt_daemon_cache_file_conversation_finish (LtDaemonCache *self,
-                                               GAsyncResult  *result,
-                                               GError       **error);
+gboolean lt_daemon_cache_file_conversation_finish (LtDaemonCache *self,
+                                                   GAsyncResult  *result,
+                                                   char         **conversation,
+                                                   char         **sender,
+                                                   GError       **error);
 void lt_daemon_cache_transfer_save_async (LtDaemonCache      *self,
                                           GVariant           *transfer,
                                           GCancellable       *cancellable,

@@ -114,6 +114,7 @@ struct _Transfer
   GChecksum *checksum; /* of that entry's bytes so far */
   GInputStream *body;
   gboolean restart_entry; /* the server ignored Range: start the entry over */
+  gboolean offered_to_me; /* AcceptFile of a private file for this user */
 };
 
 static void advance (Transfer *t);
@@ -2354,7 +2355,7 @@ on_accepted (GObject      *source,
 
   take_accept_reply (t, reply);
   /* The server recorded the answer; ListFiles offline shows it too. */
-  if (t->owner->cache != NULL && t->conversation[0] != '#')
+  if (t->owner->cache != NULL && t->offered_to_me)
     lt_daemon_cache_file_set_state_async (t->owner->cache, t->file_id, "accepted", NULL, NULL,
                                           NULL);
   reserve = g_task_new (NULL, NULL, on_part_reserved, g_object_ref (task));
@@ -2401,14 +2402,16 @@ on_file_conversation (GObject      *source,
   Transfer *t = g_task_get_task_data (task);
   g_autoptr(GFile) destination = g_file_new_for_path (t->path);
   g_autoptr(GError) error = NULL;
-  char *conversation;
+  g_autofree char *sender = NULL;
+  char *conversation = NULL;
 
-  conversation = lt_daemon_cache_file_conversation_finish (LT_DAEMON_CACHE (source), result,
-                                                           &error);
-  if (conversation != NULL)
+  if (lt_daemon_cache_file_conversation_finish (LT_DAEMON_CACHE (source), result, &conversation,
+                                                &sender, &error))
     {
       g_free (t->conversation);
       t->conversation = conversation;
+      t->offered_to_me = *sender != '\0' && *conversation != '#'
+                         && g_strcmp0 (sender, lt_daemon_get_username (t->owner->daemon)) != 0;
     }
   g_file_query_info_async (destination, G_FILE_ATTRIBUTE_STANDARD_TYPE, G_FILE_QUERY_INFO_NONE,
                            G_PRIORITY_DEFAULT, g_task_get_cancellable (task),

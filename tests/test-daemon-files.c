@@ -878,20 +878,26 @@ test_notification_reject (NotifyFixture *fixture,
   lt_test_wait_signal (fixture->files.alice, expected);
 }
 
-/* ListFiles while logged in merges where the file went; ListTransfers
- * lists a transfer that waits for the server. */
+/* Offline, ListFiles answers from the cache (the answer and where the
+ * file went); ListTransfers lists a transfer that waits for the
+ * server. */
 static void
 test_list_files_offline (Fixture      *fixture,
                          gconstpointer data)
 {
   g_autofree char *source = make_file (fixture->dir, "kept.txt", 123, 17);
+  g_autofree char *inbox = make_dir (fixture->dir, "inbox");
+  g_autofree char *arrived = g_build_filename (inbox, "kept.txt", NULL);
   g_autofree char *expected = NULL;
   g_autofree char *printed = NULL;
+  g_autofree char *local = NULL;
   g_autoptr(GVariant) files = NULL;
-  guint64 file_id, transfer;
+  guint64 file_id, transfer, download;
 
   start_both (fixture);
   file_id = upload_to_bob (fixture, source, "kept.txt", 123);
+  download = accept_file (fixture->bob, file_id, inbox);
+  wait_finished (fixture->bob, download, TRUE, NULL);
 
   /* Offline, the cache answers with what it stored.  (The states of
    * the logins are forgotten first, to wait for the next.) */
@@ -902,9 +908,9 @@ test_list_files_offline (Fixture      *fixture,
   files = lt_test_bus_call_ok (fixture->bob, "ListFiles", g_variant_new ("(s)", "alice"));
   printed = g_variant_print (files, FALSE);
   expected = g_strdup_printf ("(%" G_GUINT64_FORMAT ", ", file_id);
-  if (strstr (printed, expected) == NULL || strstr (printed, "'kept.txt', 123, false, "
-                                                    "'offered', '')") == NULL)
-    g_error ("Offline ListFiles: expected kept.txt offered, got %s", printed);
+  local = g_strdup_printf ("'kept.txt', 123, false, 'accepted', '%s')", arrived);
+  if (strstr (printed, expected) == NULL || strstr (printed, local) == NULL)
+    g_error ("Offline ListFiles: expected %s… %s, got %s", expected, local, printed);
 
   /* A file sent meanwhile waits, listed, until the server is back. */
   lt_test_wait_signal (fixture->alice, "PropertiesChanged 'State': <'connecting'>");
