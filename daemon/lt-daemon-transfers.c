@@ -115,6 +115,7 @@ struct _Transfer
   GInputStream *body;
   gboolean restart_entry; /* the server ignored Range: start the entry over */
   gboolean offered_to_me; /* AcceptFile of a private file for this user */
+  gboolean make_destination; /* AcceptFile into the default Downloads */
 };
 
 static void advance (Transfer *t);
@@ -1445,6 +1446,7 @@ typedef struct
   char *dir;
   char *name;
   gboolean folder;
+  gboolean make_dir; /* the default Downloads may not exist yet */
 } Placing;
 
 static void
@@ -1497,6 +1499,12 @@ reserve_part_thread (GTask        *task,
 {
   Placing *placing = task_data;
 
+  if (placing->make_dir && g_mkdir_with_parents (placing->dir, 0700) != 0)
+    {
+      g_task_return_new_error (task, G_IO_ERROR, g_io_error_from_errno (errno),
+                               "Cannot create %s: %s", placing->dir, g_strerror (errno));
+      return;
+    }
   for (guint n = 1; n < 10000; n++)
     {
       g_autofree char *name = numbered_name (placing->name, n, placing->folder);
@@ -2363,6 +2371,7 @@ on_accepted (GObject      *source,
   placing->dir = g_strdup (t->path);
   placing->name = g_strdup (t->name);
   placing->folder = is_folder (t);
+  placing->make_dir = t->make_destination;
   g_task_set_task_data (reserve, placing, (GDestroyNotify) placing_free);
   g_task_run_in_thread (reserve, reserve_part_thread);
 }
@@ -2380,7 +2389,9 @@ on_destination_info (GObject      *source,
   g_autoptr(GError) error = NULL;
 
   info = g_file_query_info_finish (G_FILE (source), result, &error);
-  if (info == NULL || g_file_info_get_file_type (info) != G_FILE_TYPE_DIRECTORY)
+  if (t->make_destination && g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NOT_FOUND))
+    ; /* the default Downloads, made with the part */
+  else if (info == NULL || g_file_info_get_file_type (info) != G_FILE_TYPE_DIRECTORY)
     {
       g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_INVALID_ARGUMENT,
                                "%s is not a folder%s%s", t->path, error != NULL ? ": " : "",
@@ -2485,9 +2496,9 @@ lt_daemon_transfers_accept_file_async (LtDaemonTransfers  *self,
     t->path = g_canonicalize_filename (destination_dir, NULL);
   else
     {
+      /* The fallback may not exist yet: made in reserve_part_thread(). */
       t->path = lt_daemon_transfers_default_destination ();
-      /* The fallback may not exist yet. */
-      g_mkdir_with_parents (t->path, 0700);
+      t->make_destination = TRUE;
     }
   g_free (t->state);
   t->state = g_strdup (STATE_DOWNLOADING);
