@@ -1144,8 +1144,6 @@ sweep_stale_offers (LtFileService *self)
     }
 
   self->sweeping = TRUE;
-  /* The result is not the job's data: that may be freed before the
-   * callback runs, when the callback comes in an idle. */
   lt_store_worker_run_async (self->server->worker, sweep_job, sweep, (GDestroyNotify) sweep_free,
                              (GDestroyNotify) g_array_unref, NULL, on_swept, g_object_ref (self));
 }

@@ -19,8 +19,7 @@ typedef struct
 {
   GTask *task;
   LtStoreJobFunc func;
-  gpointer data;
-  GDestroyNotify data_free;
+  gpointer data; /* the task's data: it lives as long as the task */
   GDestroyNotify result_free;
   gpointer result;
   GError *error;
@@ -46,8 +45,6 @@ static Job stop_job;
 static void
 job_free (Job *job)
 {
-  if (job->data_free != NULL)
-    g_clear_pointer (&job->data, job->data_free);
   if (job->result_free != NULL)
     g_clear_pointer (&job->result, job->result_free);
   g_clear_error (&job->error);
@@ -235,11 +232,12 @@ lt_store_worker_run_async (LtStoreWorker      *self,
 
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, lt_store_worker_run_async);
+  /* Owned by the task, not the job: the caller's callback may still read
+   * it when GTask defers the callback past the job's end. */
+  g_task_set_task_data (task, data, data_free);
 
   if (self->shutdown_task != NULL || self->thread == NULL)
     {
-      if (data_free != NULL)
-        data_free (data);
       g_task_return_new_error (task, G_IO_ERROR, G_IO_ERROR_CLOSED, "The store is shutting down");
       return;
     }
@@ -247,8 +245,6 @@ lt_store_worker_run_async (LtStoreWorker      *self,
   /* The length is negative while the thread waits for work. */
   if (g_async_queue_length (self->jobs) >= (gint) self->max_pending)
     {
-      if (data_free != NULL)
-        data_free (data);
       g_task_return_new_error (task, LT_PROTOCOL_ERROR, LT_PROTOCOL_ERROR_RATE_LIMITED,
                                "The server is busy, try again later");
       return;
@@ -258,7 +254,6 @@ lt_store_worker_run_async (LtStoreWorker      *self,
   job->task = g_steal_pointer (&task);
   job->func = func;
   job->data = data;
-  job->data_free = data_free;
   job->result_free = result_free;
   g_async_queue_push (self->jobs, job);
 }
@@ -316,7 +311,6 @@ lt_store_worker_shutdown_finish (LtStoreWorker *self,
 
   return g_task_propagate_boolean (G_TASK (result), error);
 }
-
 
 static void
 lt_store_worker_finalize (GObject *object)
