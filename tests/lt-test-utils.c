@@ -24,12 +24,20 @@
 
 /* Helpers ---------------------------------------------------------------- */
 
+/* A sanitizer build (the tests are built with the programs they start)
+ * runs a few times slower. */
+#if defined(__SANITIZE_ADDRESS__)
+#define SANITIZER_SLOWDOWN 3
+#else
+#define SANITIZER_SLOWDOWN 1
+#endif
+
 /* Timeouts stretch under valgrind, which runs the test programs (and
  * the servers and daemons they start) many times slower. */
 guint
 lt_test_scale_timeout (guint timeout_ms)
 {
-  return g_getenv ("LT_TEST_VALGRIND") ? timeout_ms * 10 : timeout_ms;
+  return g_getenv ("LT_TEST_VALGRIND") ? timeout_ms * 10 : timeout_ms * SANITIZER_SLOWDOWN;
 }
 
 gint64
