@@ -94,7 +94,7 @@ start_display ()
 
 start_server ()
 {
-  "$build/service/liaotian-server" --listen 127.0.0.1 --port 0 \
+  "$build/service/liaotian-server" --listen 127.0.0.1 --port 0 --http-port 0 \
     --data-dir "$work/server" > "$work/server.out" 2>&1 &
   pids+=("$!")
   wait_for 10 grep -q '^listening on ' "$work/server.out"
@@ -144,6 +144,18 @@ say ()
   sleep 0.3
 }
 
+# send_file NAME TO FILE KIB: NAME sends TO a file of KIB KiB named
+# FILE, and waits until it is uploaded and announced.
+send_file ()
+{
+  local name=$1 to=$2 file=$3 kib=$4
+
+  mkdir -p "$work/$name/outbox"
+  head -c "$((kib * 1024))" /dev/urandom > "$work/$name/outbox/$file"
+  chat "$name" SendFile "$to" "$work/$name/outbox/$file"
+  sleep 2
+}
+
 join ()
 {
   local name=$1 nickname=$2
@@ -172,6 +184,7 @@ seed_en ()
   say bob alice "Do you have a minute for the release notes?"
   say alice bob "Sure, send them over."
   say bob alice "Here they are. The part about notifications is new."
+  send_file bob alice "release-notes.pdf" 180
   chat dave Logout
 }
 
@@ -194,6 +207,7 @@ seed_zh_CN ()
   say bob alice "你有空看一下发布说明吗？"
   say alice bob "好的，发给我吧。"
   say bob alice "在这里。关于通知的部分是新的。"
+  send_file bob alice "发布说明.pdf" 180
   chat dave Logout
 }
 
@@ -239,7 +253,7 @@ run ()
   shoot "$client" "$main_title" 1000 660 "main-window-$lang.png"
   on alice gdbus call --session --dest org.liaotian.Liaotian --object-path /org/liaotian/Liaotian \
     --method org.gtk.Actions.Activate open-chat "[<'bob'>]" "{}" > /dev/null
-  shoot "$client" bob 520 560 "chat-window-$lang.png"
+  shoot "$client" bob 520 640 "chat-window-$lang.png"
   stop_all
 }
 
