@@ -132,11 +132,17 @@ mac_of (LtFileTokens *self,
                                       sodium_base64_VARIANT_URLSAFE_NO_PADDING));
 }
 
+/**
+ * lt_file_tokens_issue:
+ * @lifetime: seconds the token is good for (--file-token-lifetime)
+ * @expires: (out): when it expires, in ms since the epoch
+ */
 char *
 lt_file_tokens_issue (LtFileTokens      *self,
                       const char        *username,
                       gint64             file_id,
                       LtFileTokenPurpose purpose,
+                      gint               lifetime,
                       gint64            *expires)
 {
   g_autofree char *claims = NULL;
@@ -144,9 +150,10 @@ lt_file_tokens_issue (LtFileTokens      *self,
 
   g_return_val_if_fail (LT_IS_FILE_TOKENS (self), NULL);
   g_return_val_if_fail (username != NULL, NULL);
+  g_return_val_if_fail (lifetime > 0, NULL);
   g_return_val_if_fail (expires != NULL, NULL);
 
-  *expires = g_get_real_time () / 1000 + LT_FILE_TOKEN_LIFETIME_MS;
+  *expires = g_get_real_time () / 1000 + (gint64) lifetime * 1000;
   claims = g_strdup_printf ("1.%c.%" G_GINT64_FORMAT ".%" G_GINT64_FORMAT ".%s",
                             purpose_names[purpose], file_id, *expires, username);
   mac = mac_of (self, claims, strlen (claims));

@@ -21,9 +21,6 @@ typedef enum
 #define LT_FILE_TOKEN_ERROR (lt_file_token_error_quark ())
 GQuark lt_file_token_error_quark (void);
 
-/* How long a token is good for. */
-#define LT_FILE_TOKEN_LIFETIME_MS (24 * 60 * 60 * 1000)
-
 #define LT_TYPE_FILE_TOKENS (lt_file_tokens_get_type ())
 G_DECLARE_FINAL_TYPE (LtFileTokens, lt_file_tokens, LT, FILE_TOKENS, GObject)
 
@@ -33,6 +30,7 @@ char *lt_file_tokens_issue (LtFileTokens      *self,
                             const char        *username,
                             gint64             file_id,
                             LtFileTokenPurpose purpose,
+                            gint               lifetime,
                             gint64            *expires);
 char *lt_file_tokens_verify (LtFileTokens      *self,
                              const char        *token,

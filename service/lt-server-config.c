@@ -32,6 +32,7 @@ lt_server_config_new (void)
   config->max_file_size = (gint64) 2 << 30;
   config->file_quota = (gint64) 10 << 30;
   config->stale_file_age = 24 * 60 * 60;
+  config->file_token_lifetime = 24 * 60 * 60;
   return config;
 }
 
@@ -104,6 +105,8 @@ static const Setting settings[] = {
   SETTING ("stale-file-age", SETTING_INT, stale_file_age,
            "Seconds an incomplete file offer may stay idle before it is dropped "
            "(default 86400)", "S"),
+  SETTING ("file-token-lifetime", SETTING_INT, file_token_lifetime,
+           "Seconds an upload or download token is good for (default 86400)", "S"),
 };
 
 /* Where a setting's command-line value lands before the overlay. */
@@ -327,6 +330,8 @@ lt_server_config_validate (LtServerConfig *config,
     return invalid (error, "--max-file-size and --file-quota must not be negative");
   if (config->stale_file_age < 1)
     return invalid (error, "--stale-file-age must be at least 1 second");
+  if (config->file_token_lifetime < 1)
+    return invalid (error, "--file-token-lifetime must be at least 1 second");
   if ((config->tls_cert == NULL) != (config->tls_key == NULL))
     return invalid (error, "--tls-cert and --tls-key go together");
   if (config->max_frame < 1024 || config->max_frame > 16 * 1024 * 1024)

@@ -27,6 +27,7 @@ typedef struct
   gint64 max_file_size;
   gint64 file_quota;
   gint stale_file_age; /* seconds without upload activity before an offer is dropped */
+  gint file_token_lifetime; /* seconds an upload or download token is good for */
 } LtServerConfig;
 
 LtServerConfig *lt_server_config_new (void);

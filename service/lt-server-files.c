@@ -126,7 +126,7 @@ add_token (LtServerRequest   *request,
 
   token = lt_file_tokens_issue (request->server->file_tokens,
                                 lt_server_request_get_username (request), file_id, purpose,
-                                &expires);
+                                request->server->config->file_token_lifetime, &expires);
   json_object_set_string_member (reply, url_member, url);
   json_object_set_string_member (reply, "token", token);
   json_object_set_int_member (reply, "expires", expires);

@@ -73,11 +73,13 @@ offer_file (LtTestClient *client,
   return get_int (result, "file_id");
 }
 
-/* Checks a result carrying an URL and a fresh token for @file_id. */
+/* Checks a result carrying an URL and a fresh token for @file_id, good
+ * for @lifetime_ms. */
 static void
-assert_token (JsonObject *result,
-              const char *url_member,
-              gint64      file_id)
+assert_token_lifetime (JsonObject *result,
+                       const char *url_member,
+                       gint64      file_id,
+                       gint64      lifetime_ms)
 {
   g_autofree char *url = g_strdup_printf ("/files/%" G_GINT64_FORMAT, file_id);
   gint64 now = g_get_real_time () / 1000;
@@ -86,9 +88,19 @@ assert_token (JsonObject *result,
   lt_test_assert_object (result, "{'%s':'%s'}", url_member, url);
   g_assert_cmpuint (strlen (json_object_get_string_member_with_default (result, "token", "")),
                     >, 0);
-  /* 24 hours from now, give or take a slow test run. */
-  g_assert_cmpint (expires, >=, now + DAY_MS - 60 * 1000);
-  g_assert_cmpint (expires, <=, now + DAY_MS + 60 * 1000);
+  /* @lifetime_ms from now, give or take a slow test run. */
+  if (expires < now + lifetime_ms - 60 * 1000 || expires > now + lifetime_ms + 60 * 1000)
+    lt_test_fail ("Expected %s's token to expire in about %" G_GINT64_FORMAT " ms, got %"
+                  G_GINT64_FORMAT " ms", url_member, lifetime_ms, expires - now);
+}
+
+/* A token good for the default 24 hours. */
+static void
+assert_token (JsonObject *result,
+              const char *url_member,
+              gint64      file_id)
+{
+  assert_token_lifetime (result, url_member, file_id, DAY_MS);
 }
 
 static void
@@ -449,6 +461,29 @@ test_resume_cancel (LtTestFixture *fixture,
   lt_test_expect_no_notification (bob, "file_offered", 200);
 }
 
+static const LtTestServerOptions ten_minute_tokens = {
+  .args = { "--file-token-lifetime", "600", NULL },
+};
+
+/* --file-token-lifetime sets the "expires" of the tokens; that they
+ * then stop working is for test-server-http.c. */
+static void
+test_token_lifetime (LtTestFixture *fixture,
+                     gconstpointer  data)
+{
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (fixture->server, "alice");
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (fixture->server, "bob");
+  JsonObject *result;
+  gint64 file_id;
+
+  result = lt_test_call_ok (alice, "file_offer",
+                            "{'to':'bob','name':'a','size':5,'sha256':'" EMPTY_SHA256 "'}");
+  file_id = get_int (result, "file_id");
+  assert_token_lifetime (result, "upload_url", file_id, 600 * 1000);
+  result = lt_test_call_ok (alice, "file_resume", "{'file_id':%" G_GINT64_FORMAT "}", file_id);
+  assert_token_lifetime (result, "upload_url", file_id, 600 * 1000);
+}
+
 /* Until all its bytes are in, an offer exists for its sender only. */
 static void
 test_incomplete_hidden (LtTestFixture *fixture,
@@ -718,6 +753,7 @@ main (int   argc,
   lt_test_add ("/files/folder-pages", NULL, test_folder_pages);
   lt_test_add ("/files/folder-pages/empty-last", NULL, test_folder_empty_last_page);
   lt_test_add ("/files/resume-cancel", NULL, test_resume_cancel);
+  lt_test_add ("/files/token-lifetime", &ten_minute_tokens, test_token_lifetime);
   lt_test_add ("/files/incomplete-hidden", NULL, test_incomplete_hidden);
   lt_test_add ("/files/entries-params", NULL, test_entries_params);
   lt_test_add ("/files/list", NULL, test_file_list);

@@ -241,6 +241,64 @@ test_tokens (LtTestFixture *fixture,
   lt_test_assert_status (upload_token, SOUP_STATUS_FORBIDDEN);
 }
 
+static const LtTestServerOptions short_tokens = {
+  .args = { "--file-token-lifetime", "3", NULL },
+};
+
+/* Waits until a token of --file-token-lifetime 3 issued before now has
+ * expired. */
+static void
+outlive_token (void)
+{
+  g_usleep (3500 * 1000);
+}
+
+/* An expired token gets 401, for an upload and a download alike, and
+ * file_resume or file_accept gives one that works. */
+static void
+test_expired_token (LtTestFixture *fixture,
+                    gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autoptr(LtTestClient) bob = lt_test_client_new_user (server, "bob");
+  g_autoptr(LtTestOffer) offer = lt_test_offer_file (alice, "bob", "late.txt", "late bytes", NULL);
+  g_autoptr(LtTestReply) late_put = NULL;
+  g_autoptr(LtTestReply) put = NULL;
+  g_autoptr(LtTestReply) late_get = NULL;
+  g_autofree char *token = NULL;
+  JsonObject *result;
+  gint64 now, expires;
+
+  outlive_token ();
+  late_put = lt_test_put_bytes (server, offer, "late bytes");
+  lt_test_assert_status (late_put, SOUP_STATUS_UNAUTHORIZED);
+  g_assert_cmpstr (soup_message_headers_get_one (late_put->headers, "WWW-Authenticate"), ==,
+                   "Bearer");
+  result = lt_test_call_ok (alice, "file_resume", "{'file_id':%" G_GINT64_FORMAT "}",
+                            offer->file_id);
+  g_free (offer->token);
+  offer->token = g_strdup (json_object_get_string_member (result, "token"));
+  put = lt_test_put_bytes (server, offer, "late bytes");
+  lt_test_assert_status (put, SOUP_STATUS_CREATED);
+
+  now = g_get_real_time () / 1000;
+  result = lt_test_call_ok (bob, "file_accept", "{'file_id':%" G_GINT64_FORMAT "}",
+                            offer->file_id);
+  expires = json_object_get_int_member (result, "expires");
+  if (expires < now + 3000 || expires > g_get_real_time () / 1000 + 3000)
+    lt_test_fail ("Expected the download token to expire in 3000 ms, got %" G_GINT64_FORMAT
+                  " ms", expires - now);
+  token = g_strdup (json_object_get_string_member (result, "token"));
+  lt_test_assert_get (server, offer->url, token, SOUP_STATUS_OK, "late bytes");
+  outlive_token ();
+  late_get = lt_test_http_request (server, "GET", offer->url, token, NULL, NULL);
+  lt_test_assert_status (late_get, SOUP_STATUS_UNAUTHORIZED);
+  g_free (token);
+  token = lt_test_accept_file (bob, offer->file_id);
+  lt_test_assert_get (server, offer->url, token, SOUP_STATUS_OK, "late bytes");
+}
+
 #define MIB (1024 * 1024)
 
 #define RSS_GROWTH_BOUND_KIB (64 * 1024)
@@ -568,6 +626,7 @@ main (int   argc,
   lt_test_add ("/server/http/resume-upload", NULL, test_resume_upload);
   lt_test_add ("/server/http/corrupt", NULL, test_corrupt);
   lt_test_add ("/server/http/tokens", NULL, test_tokens);
+  lt_test_add ("/server/http/expired-token", &short_tokens, test_expired_token);
   lt_test_add ("/server/http/large", NULL, test_large);
   lt_test_add ("/server/http/cut-upload", NULL, test_cut_upload);
   lt_test_add ("/server/http/resume-after-restart", NULL, test_resume_after_restart);
