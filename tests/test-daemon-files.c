@@ -600,14 +600,27 @@ freeze_server_mid_transfer_at (LT_TEST_LOCATION,
 #define freeze_server_mid_transfer(fixture, session, transfer_id, size) \
   freeze_server_mid_transfer_at (LT_TEST_HERE, (fixture), (session), (transfer_id), (size))
 
-/* The server dies mid-upload and comes back: the upload goes on from
- * what the server kept (HEAD), and arrives whole. */
+/* Kills the server (frozen by freeze_server_mid_transfer()) after
+ * @pause_ms, and starts it again. */
 static void
-test_server_restart_upload (Fixture      *fixture,
-                            gconstpointer data)
+restart_server_after (Fixture *fixture,
+                      guint    pause_ms)
+{
+  g_usleep ((gulong) pause_ms * 1000);
+  lt_test_server_kill (fixture->base.server);
+  lt_test_server_start (fixture->base.server);
+}
+
+/* Cuts alice's upload of a big file to bob with a restart of the server
+ * @pause_ms after the cut, then checks that it finishes and that bob
+ * gets it whole. */
+static void
+check_upload_cut (Fixture *fixture,
+                  guint32  seed,
+                  guint    pause_ms)
 {
   gsize size = big_size ();
-  g_autofree char *source = make_file (fixture->dir, "big.bin", size, 8);
+  g_autofree char *source = make_file (fixture->dir, "big.bin", size, seed);
   g_autofree char *inbox = make_dir (fixture->dir, "inbox");
   g_autofree char *arrived = g_build_filename (inbox, "big.bin", NULL);
   guint64 transfer, file_id, download;
@@ -616,8 +629,7 @@ test_server_restart_upload (Fixture      *fixture,
   transfer = send_file (fixture->alice, "bob", source);
   file_id = wait_upload_started (fixture->alice, transfer);
   freeze_server_mid_transfer (fixture, fixture->alice, transfer, size);
-  lt_test_server_kill (fixture->base.server);
-  lt_test_server_start (fixture->base.server);
+  restart_server_after (fixture, pause_ms);
 
   wait_finished (fixture->alice, transfer, TRUE, NULL);
   assert_progress (fixture->alice, transfer, size);
@@ -627,14 +639,15 @@ test_server_restart_upload (Fixture      *fixture,
   assert_same_file (source, arrived);
 }
 
-/* The server dies mid-download and comes back: the download goes on
- * with Range from its part file. */
+/* Cuts bob's download of a big file from alice with a restart of the
+ * server @pause_ms after the cut, then checks that it finishes whole. */
 static void
-test_server_restart_download (Fixture      *fixture,
-                              gconstpointer data)
+check_download_cut (Fixture *fixture,
+                    guint32  seed,
+                    guint    pause_ms)
 {
   gsize size = big_size ();
-  g_autofree char *source = make_file (fixture->dir, "big.bin", size, 9);
+  g_autofree char *source = make_file (fixture->dir, "big.bin", size, seed);
   g_autofree char *inbox = make_dir (fixture->dir, "inbox");
   g_autofree char *arrived = g_build_filename (inbox, "big.bin", NULL);
   guint64 file_id, download;
@@ -643,12 +656,56 @@ test_server_restart_download (Fixture      *fixture,
   file_id = upload_to_bob (fixture, source, "big.bin", size);
   download = accept_file (fixture->bob, file_id, inbox);
   freeze_server_mid_transfer (fixture, fixture->bob, download, size);
-  lt_test_server_kill (fixture->base.server);
-  lt_test_server_start (fixture->base.server);
+  restart_server_after (fixture, pause_ms);
 
   wait_finished (fixture->bob, download, TRUE, NULL);
   assert_progress (fixture->bob, download, size);
   assert_same_file (source, arrived);
+}
+
+/* The server dies mid-upload and comes back: the upload goes on from
+ * what the server kept (HEAD), and arrives whole. */
+static void
+test_server_restart_upload (Fixture      *fixture,
+                            gconstpointer data)
+{
+  check_upload_cut (fixture, 8, 0);
+}
+
+/* The server dies mid-download and comes back: the download goes on
+ * with Range from its part file. */
+static void
+test_server_restart_download (Fixture      *fixture,
+                              gconstpointer data)
+{
+  check_download_cut (fixture, 9, 0);
+}
+
+/* Tokens good for TOKEN_LIFETIME seconds; a cut of TOKEN_PAUSE_MS
+ * outlives the one a transfer holds. */
+#define TOKEN_LIFETIME "4"
+#define TOKEN_PAUSE_MS 5000
+
+static const LtTestServerOptions short_tokens = {
+  .args = { "--file-token-lifetime", TOKEN_LIFETIME, NULL },
+};
+
+/* The server comes back after the upload's token expired: HEAD gets
+ * 401, file_resume gives a fresh token, and the upload goes on. */
+static void
+test_token_expired_upload (Fixture      *fixture,
+                           gconstpointer data)
+{
+  check_upload_cut (fixture, 19, TOKEN_PAUSE_MS);
+}
+
+/* The server comes back after the download's token expired: GET gets
+ * 401, file_accept gives a fresh token, and the download goes on. */
+static void
+test_token_expired_download (Fixture      *fixture,
+                             gconstpointer data)
+{
+  check_download_cut (fixture, 20, TOKEN_PAUSE_MS);
 }
 
 /* liaotiand is stopped mid-transfer and started again: after the next
@@ -1074,6 +1131,10 @@ main (int   argc,
   add_test ("/daemon/files/server-restart-upload", test_server_restart_upload);
   add_test ("/daemon/files/server-restart-download", test_server_restart_download);
   add_test ("/daemon/files/daemon-restart", test_daemon_restart);
+  g_test_add ("/daemon/files/token-expired-upload", Fixture, &short_tokens, setup,
+              test_token_expired_upload, teardown);
+  g_test_add ("/daemon/files/token-expired-download", Fixture, &short_tokens, setup,
+              test_token_expired_download, teardown);
   add_test ("/daemon/files/list-offline", test_list_files_offline);
   g_test_add ("/daemon/files/tls", Fixture, &tls_server, setup, test_tls, teardown);
   g_test_add ("/daemon/files/notification-accept", NotifyFixture, NULL, notify_setup,
