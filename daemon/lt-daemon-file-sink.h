@@ -15,7 +15,6 @@ typedef struct
   char *path; /* an entry's path in the part folder; NULL for a file */
   gboolean dir;
   guint64 size;
-  gboolean fresh; /* create root, which must not exist yet */
   /* Results. */
   int fd;
   guint64 offset;
