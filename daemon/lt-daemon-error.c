@@ -106,3 +106,35 @@ lt_daemon_error_from_protocol (const GError *error)
 
   return g_error_new_literal (LT_DAEMON_ERROR, code, error->message);
 }
+
+/**
+ * lt_daemon_error_new_not_logged_in:
+ *
+ * Returns: (transfer full): the error of a call that needs the user's
+ *   account (and so the cache) before Login or after Logout
+ */
+GError *
+lt_daemon_error_new_not_logged_in (void)
+{
+  return g_error_new_literal (LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN, "Log in first");
+}
+
+/**
+ * lt_daemon_error_check_conversation:
+ * @conversation: what a caller named as a recipient
+ * @error: InvalidArgument when it is neither
+ *
+ * Returns: whether @conversation is a username or a room name, checked
+ *   before anything is queued for a server that would refuse it anyway
+ */
+gboolean
+lt_daemon_error_check_conversation (const char  *conversation,
+                                    GError     **error)
+{
+  if (lt_protocol_is_valid_username (conversation) || lt_protocol_is_valid_room (conversation))
+    return TRUE;
+
+  g_set_error (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_INVALID_ARGUMENT,
+               "“%s” is neither a username nor a room", conversation);
+  return FALSE;
+}

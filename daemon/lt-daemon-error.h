@@ -42,5 +42,8 @@ GQuark lt_daemon_error_quark (void);
 
 GError *lt_daemon_error_from_protocol (const GError *error);
 const char *lt_daemon_error_get_dbus_name (LtDaemonError code);
+GError *lt_daemon_error_new_not_logged_in (void);
+gboolean lt_daemon_error_check_conversation (const char  *conversation,
+                                            GError     **error);
 
 G_END_DECLS

@@ -338,9 +338,7 @@ user_cache (LtDaemonService       *self,
   LtDaemonCache *cache = lt_daemon_get_cache (self->daemon);
 
   if (cache == NULL)
-    g_dbus_method_invocation_return_error_literal (invocation, LT_DAEMON_ERROR,
-                                                   LT_DAEMON_ERROR_NOT_LOGGED_IN,
-                                                   "Log in first");
+    g_dbus_method_invocation_take_error (invocation, lt_daemon_error_new_not_logged_in ());
   return cache;
 }
 

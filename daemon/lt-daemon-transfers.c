@@ -698,8 +698,7 @@ on_source_info (GObject      *source,
     }
   if (self->cache == NULL)
     {
-      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
-                               "Log in first");
+      g_task_return_error (task, lt_daemon_error_new_not_logged_in ());
       return;
     }
 
@@ -725,6 +724,7 @@ lt_daemon_transfers_send_file_async (LtDaemonTransfers  *self,
                                      gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   g_autoptr(GFile) file = NULL;
   Transfer *t;
 
@@ -735,14 +735,12 @@ lt_daemon_transfers_send_file_async (LtDaemonTransfers  *self,
   g_task_set_source_tag (task, lt_daemon_transfers_send_file_async);
   if (self->cache == NULL)
     {
-      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
-                               "Log in first");
+      g_task_return_error (task, lt_daemon_error_new_not_logged_in ());
       return;
     }
-  if (!lt_protocol_is_valid_username (to) && !lt_protocol_is_valid_room (to))
+  if (!lt_daemon_error_check_conversation (to, &error))
     {
-      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_INVALID_ARGUMENT,
-                               "“%s” is neither a username nor a room", to);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (!g_path_is_absolute (path))
@@ -804,8 +802,7 @@ on_part_reserved (GObject      *source,
   t->part = part;
   if (self->cache == NULL)
     {
-      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
-                               "Log in first");
+      g_task_return_error (task, lt_daemon_error_new_not_logged_in ());
       return;
     }
   save_new (self, lt_daemon_transfer_ref (t), task);
@@ -977,8 +974,7 @@ lt_daemon_transfers_accept_file_async (LtDaemonTransfers  *self,
   g_task_set_source_tag (task, lt_daemon_transfers_accept_file_async);
   if (self->cache == NULL)
     {
-      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
-                               "Log in first");
+      g_task_return_error (task, lt_daemon_error_new_not_logged_in ());
       return;
     }
   if (*destination_dir != '\0' && !g_path_is_absolute (destination_dir))
@@ -1145,7 +1141,7 @@ lt_daemon_transfers_list (LtDaemonTransfers *self,
 
   if (self->cache == NULL)
     {
-      g_set_error_literal (error, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN, "Log in first");
+      g_propagate_error (error, lt_daemon_error_new_not_logged_in ());
       return NULL;
     }
   g_hash_table_iter_init (&iter, self->transfers);

@@ -791,6 +791,7 @@ lt_daemon_send_message_async (LtDaemon           *self,
                               gpointer            user_data)
 {
   g_autoptr(GTask) task = NULL;
+  g_autoptr(GError) error = NULL;
   NewMessage *message;
 
   g_return_if_fail (LT_IS_DAEMON (self));
@@ -801,17 +802,15 @@ lt_daemon_send_message_async (LtDaemon           *self,
 
   if (self->cache == NULL)
     {
-      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
-                               "Log in first");
+      g_task_return_error (task, lt_daemon_error_new_not_logged_in ());
       return;
     }
 
   /* What the server would refuse anyway is refused now, before it
    * waits in the outbox. */
-  if (!lt_protocol_is_valid_username (to) && !lt_protocol_is_valid_room (to))
+  if (!lt_daemon_error_check_conversation (to, &error))
     {
-      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_INVALID_ARGUMENT,
-                               "“%s” is neither a username nor a room", to);
+      g_task_return_error (task, g_steal_pointer (&error));
       return;
     }
   if (*text == '\0')
@@ -1258,8 +1257,7 @@ lt_daemon_mark_read_async (LtDaemon           *self,
   g_task_set_task_data (task, g_strdup (conversation), g_free);
   if (self->cache == NULL)
     {
-      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
-                               "Log in first");
+      g_task_return_error (task, lt_daemon_error_new_not_logged_in ());
       return;
     }
 
@@ -1461,8 +1459,7 @@ lt_daemon_get_history_async (LtDaemon           *self,
 
   if (self->cache == NULL)
     {
-      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
-                               "Log in first");
+      g_task_return_error (task, lt_daemon_error_new_not_logged_in ());
       return;
     }
 
@@ -1625,8 +1622,7 @@ lt_daemon_call_async (LtDaemon           *self,
     }
   else if (self->state == LT_DAEMON_STATE_OFFLINE)
     {
-      g_task_return_new_error (task, LT_DAEMON_ERROR, LT_DAEMON_ERROR_NOT_LOGGED_IN,
-                               "Log in first");
+      g_task_return_error (task, lt_daemon_error_new_not_logged_in ());
     }
   else
     {
