@@ -223,7 +223,7 @@ on_get_sent (GObject      *source,
       && soup_message_headers_get_content_range (soup_message_get_response_headers (message),
                                                  &start, &end, &length)
       && start == (goffset) t->offset)
-    ;
+    t->restart_entry = FALSE;
   else if (status == SOUP_STATUS_OK)
     t->restart_entry = t->offset > 0; /* the whole entry came */
   else
