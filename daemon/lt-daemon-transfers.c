@@ -457,7 +457,7 @@ lt_daemon_transfer_take_grant (Transfer     *t,
   t->token = g_strdup (token);
   if (t->url == NULL || t->token == NULL)
     {
-      lt_daemon_transfer_fail (t, "The server gave no URL");
+      lt_daemon_transfer_fail (t, _("The server gave no URL"));
       return FALSE;
     }
   return TRUE;
