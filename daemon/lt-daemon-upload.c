@@ -334,15 +334,24 @@ on_offered (GObject      *source,
   gint64 file_id = 0;
 
   reply = lt_daemon_call_finish (LT_DAEMON (source), result, &error);
+  lt_json_get_int (reply, "file_id", FALSE, &file_id, NULL);
   if (lt_daemon_transfer_is_stopped (t, error))
-    return;
+    {
+      /* Cancelled (or failed) while the server made the offer: the
+       * offer it made is withdrawn too, or it would hold the quota. */
+      if (file_id > 0 && t->owner != NULL && t->file_id == 0)
+        {
+          t->file_id = file_id;
+          lt_daemon_upload_withdraw_offer (t);
+        }
+      return;
+    }
   if (reply == NULL)
     {
       lt_daemon_transfer_step_failed (t, error);
       return;
     }
 
-  lt_json_get_int (reply, "file_id", FALSE, &file_id, NULL);
   lt_json_get_string (reply, "upload_url", FALSE, &url, NULL);
   lt_json_get_string (reply, "token", FALSE, &token, NULL);
   lt_json_get_string (reply, "name", FALSE, &name, NULL);
@@ -415,8 +424,10 @@ lt_daemon_upload_start_offer (Transfer *t)
                                      json_object_get_string_member (first, "sha256"));
       offering->next = 1;
     }
-  lt_daemon_call_async (t->owner->daemon, "file_offer", params, lt_daemon_transfer_begin_step (t),
-                        on_offered, offering);
+  /* Not cancellable: a cancel meanwhile still learns the offer's id,
+   * to withdraw it (on_offered()). */
+  lt_daemon_transfer_begin_step (t);
+  lt_daemon_call_async (t->owner->daemon, "file_offer", params, NULL, on_offered, offering);
 }
 
 /* Uploading ------------------------------------------------------------ */

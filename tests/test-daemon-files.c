@@ -779,6 +779,42 @@ test_cancel (Fixture      *fixture,
       g_error ("Expected %s to be deleted after the cancel, it is still there", part);
 }
 
+/* Room for one file of OFFER_SIZE in the sender's quota, not two. */
+#define OFFER_SIZE 70000
+
+static const LtTestServerOptions small_quota = {
+  .args = { "--file-quota", "100000", NULL },
+};
+
+/* An upload cancelled while the server is making its offer: the offer
+ * the server made is withdrawn, so that it does not hold the sender's
+ * quota, and the same file can be sent again at once. */
+static void
+test_cancel_offering (Fixture      *fixture,
+                      gconstpointer data)
+{
+  g_autofree char *source = make_file (fixture->dir, "offered.bin", OFFER_SIZE, 21);
+  g_autoptr(GVariant) files = NULL;
+  guint64 upload;
+  gint64 deadline;
+
+  start_both (fixture);
+  lt_test_server_freeze (fixture->base.server);
+  upload = send_file (fixture->alice, "bob", source);
+  /* Hashed, and file_offer written to the frozen server. */
+  deadline = lt_test_deadline (500);
+  while (lt_test_iterate (deadline))
+    continue;
+  lt_test_assert_call (fixture->alice, "CancelTransfer", g_variant_new ("(t)", upload), "()");
+  wait_finished (fixture->alice, upload, FALSE, "Cancel");
+  lt_test_server_unfreeze (fixture->base.server);
+  /* A round trip on the same connection: file_offer's answer, and the
+   * file_cancel it brings, came before it. */
+  files = lt_test_bus_call_ok (fixture->alice, "ListFiles", g_variant_new ("(s)", "bob"));
+
+  upload_to_bob (fixture, source, "offered.bin", OFFER_SIZE);
+}
+
 /* A folder with nested files and an empty folder arrives whole, under
  * its name; a symbolic link in it is not followed nor sent. */
 static void
@@ -1127,6 +1163,8 @@ main (int   argc,
   add_test ("/daemon/files/folder", test_folder);
   add_test ("/daemon/files/folder-pages", test_folder_pages);
   add_test ("/daemon/files/cancel", test_cancel);
+  g_test_add ("/daemon/files/cancel-offering", Fixture, &small_quota, setup,
+              test_cancel_offering, teardown);
   add_test ("/daemon/files/corrupt-download", test_corrupt_download);
   add_test ("/daemon/files/server-restart-upload", test_server_restart_upload);
   add_test ("/daemon/files/server-restart-download", test_server_restart_download);
