@@ -177,6 +177,17 @@ respond_error (SoupServerMessage *msg,
                                     strlen (text));
 }
 
+/* EFBIG (a file larger than the filesystem allows) is no error code of
+ * GIO 2.74's (G_IO_ERROR_FAILED, G_FILE_ERROR_FAILED): only its text,
+ * which GLib's file streams put last in the message, tells it. */
+static gboolean
+is_file_too_large (const GError *error)
+{
+  return (g_error_matches (error, G_IO_ERROR, G_IO_ERROR_FAILED)
+          || g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_FAILED))
+         && g_str_has_suffix (error->message, g_strerror (EFBIG));
+}
+
 /* The HTTP status of an error of the store, the tokens or the disk,
  * for a request that @uploads or not. */
 static guint
@@ -189,7 +200,7 @@ status_of_error (const GError *error,
   if (error->domain == LT_FILE_STORAGE_ERROR)
     return SOUP_STATUS_UNPROCESSABLE_ENTITY;
   if (g_error_matches (error, G_FILE_ERROR, G_FILE_ERROR_NOSPC)
-      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE))
+      || g_error_matches (error, G_IO_ERROR, G_IO_ERROR_NO_SPACE) || is_file_too_large (error))
     return SOUP_STATUS_INSUFFICIENT_STORAGE;
   if (error->domain != LT_PROTOCOL_ERROR)
     return SOUP_STATUS_INTERNAL_SERVER_ERROR;
