@@ -25,6 +25,7 @@
 
 #include "lt-file-service.h"
 
+#include "lt-address-counter.h"
 #include "lt-file-names.h"
 #include "lt-http-range.h"
 #include "lt-server-methods.h"
@@ -48,6 +49,7 @@ struct _LtFileService
   LtServer *server; /* not owned: the server owns the service */
   GTlsCertificate *certificate; /* NULL: plain HTTP */
   GSocketService *listener;
+  LtAddressCounter *address_counter; /* its own: counted apart from the chat port */
   SoupServer *soup;
   GHashTable *uploads; /* "FILE/INDEX" of the uploads running, owned keys */
   guint sweep_id;
@@ -1179,7 +1181,13 @@ start_sweeping (LtFileService *self)
 
 /* The connections are accepted here and handed to libsoup, because
  * libsoup 3.2.3's own listener keeps a reference to every socket it
- * accepts (fixed upstream after 3.2.3), and has no timeouts. */
+ * accepts (fixed upstream after 3.2.3), and has no timeouts.
+ *
+ * Each is counted against --max-connections-per-address, apart from the
+ * chat port's, until its GSocketConnection is finalized: that happens
+ * once, however it closed (an answer, --idle-timeout, a failed or timed
+ * out handshake, the client gone, the server stopping), since libsoup
+ * and the TLS connection drop their references then. */
 
 static void
 serve_connection (LtFileService     *self,
@@ -1250,12 +1258,55 @@ start_tls (LtFileService     *self,
                                     on_handshake_done, g_object_ref (self));
 }
 
+/* Too many connections from one address: on plain HTTP a 503, the
+ * request not served (what has arrived of it is read and dropped, so
+ * that the close sends no reset), on HTTPS nothing; then the
+ * connection is closed. */
+static void
+refuse_connection (LtFileService     *self,
+                   GSocketConnection *connection,
+                   const char        *address)
+{
+  static const char body[] = "Too many connections from this address\n";
+  GSocket *socket = g_socket_connection_get_socket (connection);
+  g_autofree char *refusal = NULL;
+  char drain[4096];
+  guint n_drained = 0;
+
+  g_message ("File service: refusing a connection from %s: too many from there", address);
+  g_socket_set_blocking (socket, FALSE);
+  if (self->certificate == NULL)
+    {
+      refusal = g_strdup_printf ("HTTP/1.1 503 Service Unavailable\r\n"
+                                 "Retry-After: 1\r\n"
+                                 "Content-Type: text/plain; charset=utf-8\r\n"
+                                 "Content-Length: %" G_GSIZE_FORMAT "\r\n"
+                                 "Connection: close\r\n"
+                                 "\r\n"
+                                 "%s", sizeof body - 1, body);
+      while (n_drained++ < 16 && g_socket_receive (socket, drain, sizeof drain, NULL, NULL) > 0)
+        continue;
+      g_socket_send (socket, refusal, strlen (refusal), NULL, NULL);
+      g_socket_shutdown (socket, FALSE, TRUE, NULL);
+    }
+  g_socket_close (socket, NULL);
+}
+
 static gboolean
 on_incoming (GSocketService    *listener,
              GSocketConnection *connection,
              GObject           *source_object,
              LtFileService     *self)
 {
+  g_autofree char *address = lt_address_of_peer (connection);
+
+  if (!lt_address_counter_add (self->address_counter, address))
+    {
+      refuse_connection (self, connection, address);
+      return TRUE;
+    }
+  lt_address_counter_remove_on_finalize (self->address_counter, address, connection);
+
   g_socket_set_option (g_socket_connection_get_socket (connection), IPPROTO_TCP, TCP_NODELAY, 1,
                        NULL);
   if (self->certificate != NULL)
@@ -1312,7 +1363,10 @@ lt_file_service_dispose (GObject *object)
 static void
 lt_file_service_finalize (GObject *object)
 {
-  g_clear_pointer (&LT_FILE_SERVICE (object)->uploads, g_hash_table_unref);
+  LtFileService *self = LT_FILE_SERVICE (object);
+
+  g_clear_pointer (&self->uploads, g_hash_table_unref);
+  g_clear_object (&self->address_counter);
 
   G_OBJECT_CLASS (lt_file_service_parent_class)->finalize (object);
 }
@@ -1343,6 +1397,7 @@ lt_file_service_new (LtServer        *server,
   LtFileService *self = g_object_new (LT_TYPE_FILE_SERVICE, NULL);
 
   self->server = server;
+  self->address_counter = lt_address_counter_new (server->config->max_connections_per_address);
   g_set_object (&self->certificate, certificate);
   self->soup = soup_server_new ("server-header", "liaotian-server/" PACKAGE_VERSION, NULL);
   g_signal_connect (self->soup, "request-started", G_CALLBACK (on_request_started), NULL);

@@ -3,6 +3,7 @@
  * parts, and the registry of who is online where. */
 #pragma once
 
+#include "lt-address-counter.h"
 #include "lt-file-storage.h"
 #include "lt-file-tokens.h"
 #include "lt-mailer.h"
@@ -46,7 +47,7 @@ struct _LtServer
   GSocketService *service;
   GInetSocketAddress *bound_address;
   GHashTable *connections; /* set of LtServerConnection*, owned */
-  GHashTable *address_counts; /* address → count, as GUINT_TO_POINTER */
+  LtAddressCounter *address_counter; /* of the chat port */
   GHashTable *sessions; /* username → LtSession* */
   GHashTable *room_members; /* "#room" → set of usernames; not #lobby */
   guint sweep_id;

@@ -279,19 +279,6 @@ forget_session (LtServer           *self,
   session_free (session);
 }
 
-static void
-count_address (LtServer   *self,
-               const char *address,
-               gint        delta)
-{
-  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->address_counts, address)) + delta;
-
-  if (count == 0)
-    g_hash_table_remove (self->address_counts, address);
-  else
-    g_hash_table_insert (self->address_counts, g_strdup (address), GUINT_TO_POINTER (count));
-}
-
 static void maybe_finish_shutdown (LtServer *self);
 
 static void
@@ -299,7 +286,8 @@ on_connection_closed (LtServerConnection *connection,
                       LtServer           *self)
 {
   forget_session (self, connection);
-  count_address (self, lt_server_connection_get_address (connection), -1);
+  lt_address_counter_remove (self->address_counter,
+                             lt_server_connection_get_address (connection));
   g_signal_handlers_disconnect_by_data (connection, self);
   g_hash_table_remove (self->connections, connection);
   maybe_finish_shutdown (self);
@@ -360,13 +348,13 @@ on_handshake_done (GObject      *object,
   if (!g_tls_connection_handshake_finish (G_TLS_CONNECTION (object), result, &error))
     {
       g_message ("TLS handshake with %s failed: %s", handshake->address, error->message);
-      count_address (self, handshake->address, -1);
+      lt_address_counter_remove (self->address_counter, handshake->address);
       return;
     }
 
   if (self->shutting_down)
     {
-      count_address (self, handshake->address, -1);
+      lt_address_counter_remove (self->address_counter, handshake->address);
       return;
     }
 
@@ -386,7 +374,7 @@ start_tls (LtServer          *self,
   if (tls == NULL)
     {
       g_warning ("Cannot start TLS: %s", error->message);
-      count_address (self, address, -1);
+      lt_address_counter_remove (self->address_counter, address);
       return;
     }
 
@@ -421,32 +409,19 @@ refuse_connection (LtServer          *self,
   g_socket_close (socket, NULL);
 }
 
-static char *
-peer_address (GSocketConnection *connection)
-{
-  g_autoptr(GSocketAddress) remote = g_socket_connection_get_remote_address (connection, NULL);
-
-  if (remote == NULL || !G_IS_INET_SOCKET_ADDRESS (remote))
-    return g_strdup ("unknown");
-
-  return g_inet_address_to_string (
-    g_inet_socket_address_get_address (G_INET_SOCKET_ADDRESS (remote)));
-}
-
 static gboolean
 on_incoming (GSocketService    *service,
              GSocketConnection *connection,
              GObject           *source_object,
              LtServer          *self)
 {
-  g_autofree char *address = peer_address (connection);
+  g_autofree char *address = lt_address_of_peer (connection);
   GSocket *socket = g_socket_connection_get_socket (connection);
-  guint count = GPOINTER_TO_UINT (g_hash_table_lookup (self->address_counts, address));
 
   if (self->shutting_down)
     return TRUE;
 
-  if (count >= (guint) self->config->max_connections_per_address)
+  if (!lt_address_counter_add (self->address_counter, address))
     {
       refuse_connection (self, connection, address);
       return TRUE;
@@ -454,7 +429,6 @@ on_incoming (GSocketService    *service,
 
   /* Frames are small and interactive: never wait to fill a packet. */
   g_socket_set_option (socket, IPPROTO_TCP, TCP_NODELAY, 1, NULL);
-  count_address (self, address, +1);
 
   if (self->certificate != NULL)
     start_tls (self, connection, address);
@@ -634,6 +608,7 @@ lt_server_new (const LtServerConfig *config,
   double rate = config->rate_limit;
 
   self->config = copy_config (config);
+  self->address_counter = lt_address_counter_new (config->max_connections_per_address);
   if (!load_certificate (self, error) || !open_store (self, error)
       || !open_file_service (self, error))
     return NULL;
@@ -849,7 +824,7 @@ lt_server_finalize (GObject *object)
 
   g_clear_pointer (&self->sessions, g_hash_table_unref);
   g_clear_pointer (&self->room_members, g_hash_table_unref);
-  g_clear_pointer (&self->address_counts, g_hash_table_unref);
+  g_clear_object (&self->address_counter);
   g_clear_object (&self->bound_address);
   g_clear_object (&self->worker);
   g_clear_object (&self->store);
@@ -882,7 +857,6 @@ static void
 lt_server_init (LtServer *self)
 {
   self->connections = g_hash_table_new_full (g_direct_hash, g_direct_equal, g_object_unref, NULL);
-  self->address_counts = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   self->sessions = g_hash_table_new_full (g_str_hash, g_str_equal, NULL,
                                           (GDestroyNotify) session_free);
   self->room_members = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,

@@ -319,6 +319,86 @@ test_idle_timeout (LtTestFixture *fixture,
     }
 }
 
+static const LtTestServerOptions two_per_address = {
+  .args = { "--max-connections-per-address", "2", NULL },
+};
+
+#define REFUSAL_BODY "Too many connections from this address\n"
+
+/* Sends a GET with a made-up token on a new connection and reads the
+ * status of the answer: 0 when the connection closed or broke first. */
+static guint
+try_request (LtTestServer *server)
+{
+  g_autoptr(GIOStream) raw = lt_test_raw_connect (server);
+  GInputStream *input = g_io_stream_get_input_stream (raw);
+  g_autoptr(GString) head = g_string_new (NULL);
+  g_autoptr(GError) error = NULL;
+  char status_text[4] = "";
+  guint64 status = 0;
+  char c;
+
+  lt_test_raw_send_head (raw, "GET", "/files/1", "made-up", "");
+  while (!g_str_has_suffix (head->str, "\r\n\r\n") && head->len < 16 * 1024
+         && g_input_stream_read (input, &c, 1, NULL, &error) == 1)
+    g_string_append_c (head, c);
+  if (!g_str_has_prefix (head->str, "HTTP/1.1 ") || head->len < 12)
+    return 0;
+  memcpy (status_text, head->str + 9, 3);
+  g_ascii_string_to_unsigned (status_text, 10, 100, 599, &status, NULL);
+  return status;
+}
+
+/* --max-connections-per-address holds on the HTTP port too, counted
+ * apart from the chat port: the connection over it is answered 503
+ * without being served, and a closed connection frees its place. */
+static void
+test_connections_per_address (LtTestFixture *fixture,
+                              gconstpointer  data)
+{
+  LtTestServer *server = fixture->server;
+  /* One chat connection, not counted on the HTTP port. */
+  g_autoptr(LtTestClient) alice = lt_test_client_new_user (server, "alice");
+  g_autoptr(GIOStream) idle0 = lt_test_raw_connect (server);
+  g_autoptr(GIOStream) idle1 = lt_test_raw_connect (server);
+  g_autoptr(GIOStream) third = lt_test_raw_connect (server);
+  g_autofree char *head = NULL;
+  g_autofree char *served = NULL;
+  char body[sizeof REFUSAL_BODY + 16] = "";
+  gsize n = 0;
+  gint64 deadline;
+  guint status;
+
+  /* Refused as soon as it is accepted: nothing is sent. */
+  head = lt_test_raw_read_head (third);
+  lt_test_assert_head_status (head, SOUP_STATUS_SERVICE_UNAVAILABLE);
+  if (strstr (head, "\r\nRetry-After: 1\r\n") == NULL)
+    lt_test_fail ("Expected \"Retry-After: 1\" in the refusal, got \"%s\"", head);
+  g_input_stream_read_all (g_io_stream_get_input_stream (third), body, sizeof body - 1, &n, NULL,
+                           NULL);
+  if (strcmp (body, REFUSAL_BODY) != 0)
+    lt_test_fail ("Expected the refusal's body \"%s\" then the end, got \"%s\"", REFUSAL_BODY,
+                  body);
+
+  /* Closing one makes room, once the server has seen it go. */
+  g_io_stream_close (idle0, NULL, NULL);
+  deadline = lt_test_deadline (LT_TEST_TIMEOUT_MS);
+  while ((status = try_request (server)) != SOUP_STATUS_UNAUTHORIZED)
+    {
+      if (status != SOUP_STATUS_SERVICE_UNAVAILABLE && status != 0)
+        lt_test_fail ("Expected 503 or, once a connection closed, 401, got %u", status);
+      if (g_get_monotonic_time () > deadline)
+        lt_test_fail ("Expected a connection to be served within %d ms of closing one, "
+                      "still refused", LT_TEST_TIMEOUT_MS);
+      g_usleep (50 * 1000);
+    }
+
+  /* The other idle connection was held open all along. */
+  lt_test_raw_send_head (idle1, "GET", "/files/1", "made-up", "");
+  served = lt_test_raw_read_head (idle1);
+  lt_test_assert_head_status (served, SOUP_STATUS_UNAUTHORIZED);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -334,6 +414,8 @@ main (int   argc,
                test_https_handshake_timeout);
   lt_test_add ("/server/http/verify-after-crash", NULL, test_verify_after_crash);
   lt_test_add ("/server/http/disk-full", &small_disk, test_disk_full);
+  lt_test_add ("/server/http/connections-per-address", &two_per_address,
+               test_connections_per_address);
 
   return g_test_run ();
 }
