@@ -393,6 +393,42 @@ on_notifier_action (LtDaemonNotifier *notifier,
   withdraw (self, key);
 }
 
+static void
+withdraw_file (LtDaemonAlerts *self,
+               guint64         file_id)
+{
+  g_autofree char *key = g_strdup_printf (FILE_KEY_PREFIX "%" G_GUINT64_FORMAT, file_id);
+
+  withdraw (self, key);
+}
+
+/* The file was answered elsewhere (in the client, on another device):
+ * its notification goes, or its Accept would download it again. */
+static void
+on_transfer_started (LtDaemonTransfers *transfers,
+                     guint64            transfer_id,
+                     guint64            file_id,
+                     const char        *conversation,
+                     gboolean           upload,
+                     const char        *name,
+                     guint64            total,
+                     LtDaemonAlerts    *self)
+{
+  if (!upload)
+    withdraw_file (self, file_id);
+}
+
+static void
+on_file_rejected (LtDaemon       *daemon,
+                  const char     *conversation,
+                  guint64         file_id,
+                  const char     *by,
+                  LtDaemonAlerts *self)
+{
+  if (g_strcmp0 (by, lt_daemon_get_username (daemon)) == 0)
+    withdraw_file (self, file_id);
+}
+
 /**
  * lt_daemon_alerts_set_transfers:
  * @transfers: what a file notification's Accept and Reject go to
@@ -403,7 +439,12 @@ lt_daemon_alerts_set_transfers (LtDaemonAlerts    *self,
 {
   g_return_if_fail (LT_IS_DAEMON_ALERTS (self));
 
+  if (self->transfers != NULL)
+    g_signal_handlers_disconnect_by_func (self->transfers, on_transfer_started, self);
   g_set_object (&self->transfers, transfers);
+  if (transfers != NULL)
+    g_signal_connect_object (transfers, "transfer-started", G_CALLBACK (on_transfer_started),
+                             self, 0);
 }
 
 /* Opening the conversation ---------------------------------------------- */
@@ -491,6 +532,7 @@ lt_daemon_alerts_new (LtDaemon        *daemon,
                            self, 0);
   g_signal_connect_object (daemon, "file-offered", G_CALLBACK (on_file_offered), self, 0);
   g_signal_connect_object (self->notifier, "action", G_CALLBACK (on_notifier_action), self, 0);
+  g_signal_connect_object (daemon, "file-rejected", G_CALLBACK (on_file_rejected), self, 0);
   return self;
 }
 

@@ -972,6 +972,24 @@ test_notification_reject (NotifyFixture *fixture,
   lt_test_wait_signal (fixture->files.alice, expected);
 }
 
+/* Accepting in the client (AcceptFile) withdraws the file's
+ * notification: its Accept would download the file again. */
+static void
+test_notification_answered (NotifyFixture *fixture,
+                            gconstpointer  data)
+{
+  g_autofree char *source = make_file (fixture->files.dir, "report.pdf", 4321, 22);
+  g_autofree char *inbox = make_dir (fixture->files.dir, "inbox");
+  guint64 file_id, download;
+  guint32 id;
+
+  start_both (&fixture->files);
+  id = file_notification (fixture, source, "report.pdf", 4321, &file_id);
+  download = accept_file (fixture->files.bob, file_id, inbox);
+  wait_finished (fixture->files.bob, download, TRUE, NULL);
+  g_assert_cmpuint (lt_test_notifications_wait_close (fixture->service, 1), ==, id);
+}
+
 /* Offline, ListFiles answers from the cache (the answer and where the
  * file went); ListTransfers lists a transfer that waits for the
  * server. */
@@ -1179,6 +1197,8 @@ main (int   argc,
               test_notification_accept, notify_teardown);
   g_test_add ("/daemon/files/notification-reject", NotifyFixture, NULL, notify_setup,
               test_notification_reject, notify_teardown);
+  g_test_add ("/daemon/files/notification-answered", NotifyFixture, NULL, notify_setup,
+              test_notification_answered, notify_teardown);
 
   return g_test_run ();
 }
