@@ -14,6 +14,7 @@
 #include "lt-daemon-cache.h"
 #include "lt-daemon-connection.h"
 #include "lt-daemon-error.h"
+#include "lt-file-names.h"
 #include "lt-json.h"
 #include "lt-protocol.h"
 
@@ -1155,10 +1156,12 @@ store_file_offered (LtDaemon   *self,
 {
   g_autoptr(JsonObject) message = json_object_new ();
   g_autoptr(GList) members = json_object_get_members (params);
+  /* Made safe again, as file_accept's is: a receiver checks too. */
+  g_autofree char *name = lt_file_name_sanitize (param_string (params, "name"));
 
   for (GList *l = members; l != NULL; l = l->next)
     json_object_set_member (message, l->data, json_object_dup_member (params, l->data));
-  json_object_set_string_member (message, "text", param_string (params, "name"));
+  json_object_set_string_member (message, "text", name);
   store_message (self, message);
 }
 
