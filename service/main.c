@@ -4,6 +4,7 @@
 
 #include <glib-unix.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdio.h>
 
 #include "lt-server.h"
@@ -68,6 +69,11 @@ main (int   argc,
   g_log_writer_default_set_use_stderr (TRUE);
   if (config->verbose)
     g_log_set_debug_enabled (TRUE);
+
+  /* Under a file-size limit (ulimit -f, systemd's LimitFSIZE=) an
+   * upload's write fails with EFBIG, answered 507, instead of the
+   * signal killing the server. */
+  signal (SIGXFSZ, SIG_IGN);
 
   state.server = lt_server_new (config, &error);
   if (state.server == NULL || !lt_server_start (state.server, &error))
