@@ -259,8 +259,39 @@ lt_daemon_file_sink_placing_free (Placing *placing)
   g_free (placing);
 }
 
+/* rename() that never replaces anything: renameat2 (RENAME_NOREPLACE),
+ * or where the filesystem lacks it (EINVAL: NFS, some FUSE), link() and
+ * unlink() for a file, which fails on a taken name too, and for a
+ * folder rename() once nothing has the name. Sets errno on failure. */
+static int
+rename_noreplace (const char *from,
+                  const char *to,
+                  gboolean    folder)
+{
+  struct stat st;
+
+  if (renameat2 (AT_FDCWD, from, AT_FDCWD, to, RENAME_NOREPLACE) == 0)
+    return 0;
+  if (errno != EINVAL)
+    return -1;
+  if (!folder)
+    {
+      if (link (from, to) != 0)
+        return -1;
+      /* The file is in place; a part left beside it only takes space. */
+      unlink (from);
+      return 0;
+    }
+  if (lstat (to, &st) == 0)
+    {
+      errno = EEXIST;
+      return -1;
+    }
+  return rename (from, to);
+}
+
 /* Moves the verified part to the first free name, never replacing
- * anything (RENAME_NOREPLACE). */
+ * anything. */
 void
 lt_daemon_file_sink_place_thread (GTask        *task,
                                   gpointer      source,
@@ -274,7 +305,7 @@ lt_daemon_file_sink_place_thread (GTask        *task,
       g_autofree char *name = numbered_name (placing->name, n, placing->folder);
       g_autofree char *path = g_build_filename (placing->dir, name, NULL);
 
-      if (renameat2 (AT_FDCWD, placing->part, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+      if (rename_noreplace (placing->part, path, placing->folder) == 0)
         {
           g_task_return_pointer (task, g_steal_pointer (&path), g_free);
           return;
