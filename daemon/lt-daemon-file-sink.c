@@ -61,13 +61,26 @@ open_dir_at (int         dir_fd,
   return fd;
 }
 
-/* Hashes the @size bytes already in @fd. */
-static gboolean
-hash_existing (int           fd,
-               guint64       size,
-               GChecksum    *checksum,
-               GCancellable *cancellable,
-               GError      **error)
+/**
+ * lt_daemon_file_sink_hash_fd:
+ * @fd: a file open for reading
+ * @size: how many bytes to hash from its start, or %G_MAXUINT64 for all
+ * @name: the file, for errors
+ * @checksum: where the bytes go
+ * @hashed: (out) (optional): how many were hashed
+ *
+ * Hashes the start of @fd (with pread, so its offset stays) in chunks,
+ * for an upload's SHA-256 and for a download's part after a restart.
+ * A file shorter than a given @size is an error.
+ */
+gboolean
+lt_daemon_file_sink_hash_fd (int           fd,
+                             guint64       size,
+                             const char   *name,
+                             GChecksum    *checksum,
+                             guint64      *hashed,
+                             GCancellable *cancellable,
+                             GError      **error)
 {
   g_autofree guint8 *buffer = g_malloc (CHUNK_SIZE);
   guint64 at = 0;
@@ -78,13 +91,17 @@ hash_existing (int           fd,
 
       if (n < 0 && errno == EINTR)
         continue;
+      if (n == 0 && size == G_MAXUINT64)
+        break;
       if (n <= 0)
-        return set_errno_error (error, n < 0 ? errno : EIO, "Cannot read", "the part file");
+        return set_errno_error (error, n < 0 ? errno : EIO, "Cannot read", name);
       if (g_cancellable_set_error_if_cancelled (cancellable, error))
         return FALSE;
       g_checksum_update (checksum, buffer, n);
       at += n;
     }
+  if (hashed != NULL)
+    *hashed = at;
   return TRUE;
 }
 
@@ -176,7 +193,8 @@ lt_daemon_file_sink_open_thread (GTask        *task,
         }
       sink->offset = 0;
     }
-  if (!hash_existing (sink->fd, sink->offset, sink->checksum, cancellable, &error))
+  if (!lt_daemon_file_sink_hash_fd (sink->fd, sink->offset, "the part file", sink->checksum,
+                                    NULL, cancellable, &error))
     {
       g_task_return_error (task, error);
       return;

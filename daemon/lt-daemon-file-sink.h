@@ -21,6 +21,13 @@ typedef struct
   GChecksum *checksum;
 } Sink;
 
+gboolean lt_daemon_file_sink_hash_fd (int           fd,
+                                      guint64       size,
+                                      const char   *name,
+                                      GChecksum    *checksum,
+                                      guint64      *hashed,
+                                      GCancellable *cancellable,
+                                      GError      **error);
 void lt_daemon_file_sink_free (Sink *sink);
 void lt_daemon_file_sink_open_thread (GTask        *task,
                                       gpointer      source,

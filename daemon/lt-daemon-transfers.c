@@ -766,18 +766,25 @@ lt_daemon_transfers_send_file_async (LtDaemonTransfers  *self,
                            g_steal_pointer (&task));
 }
 
+/* The result of SendFile's and AcceptFile's tasks: a boxed id. */
+static guint64
+propagate_transfer_id (GAsyncResult  *result,
+                       GError       **error)
+{
+  g_autofree guint64 *id = g_task_propagate_pointer (G_TASK (result), error);
+
+  return id != NULL ? *id : 0;
+}
+
 /* Returns: the transfer's id, or 0 with @error set */
 guint64
 lt_daemon_transfers_send_file_finish (LtDaemonTransfers *self,
                                       GAsyncResult      *result,
                                       GError           **error)
 {
-  g_autofree guint64 *id = NULL;
-
   g_return_val_if_fail (g_task_is_valid (result, self), 0);
 
-  id = g_task_propagate_pointer (G_TASK (result), error);
-  return id != NULL ? *id : 0;
+  return propagate_transfer_id (result, error);
 }
 
 /* AcceptFile --------------------------------------------------------------- */
@@ -1015,12 +1022,9 @@ lt_daemon_transfers_accept_file_finish (LtDaemonTransfers *self,
                                         GAsyncResult      *result,
                                         GError           **error)
 {
-  g_autofree guint64 *id = NULL;
-
   g_return_val_if_fail (g_task_is_valid (result, self), 0);
 
-  id = g_task_propagate_pointer (G_TASK (result), error);
-  return id != NULL ? *id : 0;
+  return propagate_transfer_id (result, error);
 }
 
 /* RejectFile --------------------------------------------------------------- */

@@ -33,9 +33,8 @@ hash_file (const char   *path,
            GError      **error)
 {
   g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
-  g_autofree guint8 *buffer = g_malloc (CHUNK_SIZE);
   int fd = g_open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0);
-  ssize_t n;
+  gboolean ok;
 
   if (fd < 0)
     {
@@ -46,28 +45,11 @@ hash_file (const char   *path,
       return FALSE;
     }
 
-  *size = 0;
-  while ((n = read (fd, buffer, CHUNK_SIZE)) != 0)
-    {
-      if (n < 0 && errno == EINTR)
-        continue;
-      if (n < 0 || g_cancellable_set_error_if_cancelled (cancellable, error))
-        {
-          int saved_errno = errno;
-
-          if (n < 0)
-            g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved_errno),
-                         "Cannot read %s: %s", path, g_strerror (saved_errno));
-          g_close (fd, NULL);
-          return FALSE;
-        }
-      g_checksum_update (checksum, buffer, n);
-      *size += n;
-    }
-
+  ok = lt_daemon_file_sink_hash_fd (fd, G_MAXUINT64, path, checksum, size, cancellable, error);
   g_close (fd, NULL);
-  *sha256 = g_strdup (g_checksum_get_string (checksum));
-  return TRUE;
+  if (ok)
+    *sha256 = g_strdup (g_checksum_get_string (checksum));
+  return ok;
 }
 
 static gint
